@@ -1,0 +1,127 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import session from 'express-session';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import crypto from 'node:crypto';
+import path from 'node:path';
+import multer from 'multer';
+import pino, { type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { Config } from './config.js';
+import type { Db } from './db/database.js';
+import { createRepos } from './repos/index.js';
+import { createServiceContext } from './services/context.js';
+import { createServices, type Services } from './services/index.js';
+import { MAX_UPLOAD_BYTES } from './services/images.js';
+import { createPassport } from './web/auth.js';
+import { errorHandler, notFoundHandler } from './web/error-handler.js';
+import { PublicCache } from './web/public-cache.js';
+import { buildRoutes } from './web/routes.js';
+import { createCsrf, sameOriginOnly, securityHeaders } from './web/security.js';
+import { SqliteSessionStore } from './web/session-store.js';
+
+export interface AppDeps {
+  db: Db;
+  config: Config;
+  sessionSecret: string;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+export interface Kiln {
+  /** The request listener: the public cache first, then Express. */
+  handle: (req: IncomingMessage, res: ServerResponse) => void;
+  app: express.Express;
+  services: Services;
+  cache: PublicCache;
+}
+
+const root = path.resolve(import.meta.dirname, '..');
+
+export function createApp(deps: AppDeps): Kiln {
+  const { db, config } = deps;
+  const logger = deps.logger ?? pino({ level: 'silent' });
+  const services = createServices(createServiceContext(db, createRepos(db), config, deps.now));
+  const cache = new PublicCache();
+  const passport = createPassport(services.accounts);
+  const csrf = createCsrf();
+  const secure = config.publicUrl.startsWith('https:');
+
+  const app = express();
+  app.set('trust proxy', config.trustProxy);
+  app.set('view engine', 'ejs');
+  app.set('views', path.join(root, 'views'));
+  app.set('x-powered-by', false);
+  app.locals.publicUrl = config.publicUrl;
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const id = crypto.randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // URLs only: never bodies, cookies, or Authorization headers.
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/health' },
+    }),
+  );
+  app.use(securityHeaders(config.publicUrl));
+  app.use('/assets', express.static(path.join(root, 'public'), { maxAge: '1h', index: false }));
+  app.get('/health', (_req, res) => {
+    db.prepare('SELECT 1').get();
+    res.json({ status: 'ok' });
+  });
+
+  // Any state-changing request may alter a hosted document, so the replay cache forgets everything.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      cache.clear();
+      res.on('finish', () => cache.clear());
+    }
+    next();
+  });
+
+  app.use(sameOriginOnly(config.publicUrl));
+  app.use('/api', express.json({ limit: '8mb', type: ['application/json', 'application/*+json'] }));
+  app.use(express.urlencoded({ extended: true, limit: '1mb', parameterLimit: 2000 }));
+  // Forms with a file: one image at most, kept in memory, size-capped before it reaches sharp.
+  app.use(
+    multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 200, fieldSize: 100_000 } }).single(
+      'image',
+    ),
+  );
+  app.use(
+    session({
+      store: new SqliteSessionStore(services.ctx.repos.sessions),
+      secret: deps.sessionSecret,
+      name: 'kiln.sid',
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: 14 * 24 * 60 * 60 * 1000 },
+    }),
+  );
+  app.use(passport.session());
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    res.locals.currentUser = req.user ?? null;
+    res.locals.path = req.path;
+    res.locals.values = {};
+    res.locals.errors = {};
+    next();
+  });
+  app.use(csrf.locals);
+  app.use((req: Request, res: Response, next: NextFunction) => (req.path.startsWith('/api/') ? next() : csrf.protect(req, res, next)));
+
+  app.use(buildRoutes({ services, cache, passport, config }));
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    if (!cache.serve(req, res)) app(req, res);
+  };
+  return { handle, app, services, cache };
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import path from 'node:path';
+
+const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || /^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(v), 'must be an http(s) origin with an optional path'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  SMTP_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || /^smtps?:\/\//.test(v), 'must start with smtp:// or smtps://'),
+  MAIL_FROM: z.string().min(3).default('Kiln <no-reply@localhost>'),
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SIGNUP: z.enum(['open', 'invite', 'closed']).default('open'),
+  VERIFY_ALLOW_PRIVATE_NETWORKS: boolean.default(false),
+});
+
+export interface Config {
+  readonly port: number;
+  /** Origin plus optional path prefix, without a trailing slash; every hosted id starts with it. */
+  readonly publicUrl: string;
+  readonly dataDir: string;
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly trustProxy: number;
+  readonly logLevel: string;
+  readonly signup: 'open' | 'invite' | 'closed';
+  readonly verifyAllowPrivateNetworks: boolean;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads the environment once; one error lists every bad key. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const relevant = Object.fromEntries(
+    Object.keys(schema.shape).flatMap((key) => (env[key] === undefined || env[key] === '' ? [] : [[key, env[key]]])),
+  );
+  const parsed = schema.safeParse(relevant);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  return Object.freeze({
+    port: c.PORT,
+    publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
+    dataDir: path.resolve(c.DATA_DIR),
+    smtpUrl: c.SMTP_URL,
+    mailFrom: c.MAIL_FROM,
+    trustProxy: c.TRUST_PROXY,
+    logLevel: c.LOG_LEVEL,
+    signup: c.SIGNUP,
+    verifyAllowPrivateNetworks: c.VERIFY_ALLOW_PRIVATE_NETWORKS,
+  });
+}
+
+/** True when verifiers elsewhere could not reach the ids we would publish. */
+export function isLocalPublicUrl(publicUrl: string): boolean {
+  const host = new URL(publicUrl).hostname;
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    /^127\./.test(host) ||
+    /^10\./.test(host) ||
+    /^192\.168\./.test(host) ||
+    /^172\.(1[6-9]|2\d|3[01])\./.test(host) ||
+    host === '[::1]'
+  );
+}

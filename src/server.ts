@@ -1,0 +1,52 @@
+import http from 'node:http';
+import path from 'node:path';
+import pino from 'pino';
+import { createApp } from './app.js';
+import { ConfigError, isLocalPublicUrl, loadConfig } from './config.js';
+import { migrate, openDatabase } from './db/database.js';
+import { loadOrCreateSecrets } from './secrets.js';
+
+function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = pino({ level: config.logLevel });
+  const db = openDatabase(path.join(config.dataDir, 'kiln.db'));
+  const applied = migrate(db);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+  if (isLocalPublicUrl(config.publicUrl)) {
+    logger.warn({ publicUrl: config.publicUrl }, 'PUBLIC_URL is a local address: badges issued now cannot be verified elsewhere');
+  }
+  const kiln = createApp({ db, config, sessionSecret: loadOrCreateSecrets(config.dataDir).sessionSecret, logger });
+  const server = http.createServer(kiln.handle);
+  server.keepAliveTimeout = 65_000;
+  server.listen(config.port, () => logger.info({ port: config.port, publicUrl: config.publicUrl }, 'Kiln is listening'));
+
+  // Finish in-flight requests, then close the database so the WAL is checkpointed.
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.close(() => {
+      db.close();
+      logger.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+    setTimeout(() => {
+      server.closeAllConnections();
+    }, 10_000).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main();

@@ -1,0 +1,185 @@
+import crypto from 'node:crypto';
+import { z } from 'zod';
+import { AppError, notFound, ValidationError } from '../errors.js';
+import { assertionJson, revocationListJson, revokedAssertionJson } from '../openbadges/documents.js';
+import { bakePng } from '../openbadges/png.js';
+import { hashIdentity, normaliseEmail } from '../openbadges/recipient.js';
+import { bakeSvg } from '../openbadges/svg.js';
+import type { Assertion, AssertionFilter, AwardStatus } from '../repos/assertions.js';
+import type { BadgeClassesService } from './badge-classes.js';
+import { isoSeconds, type ServiceContext } from './context.js';
+import { email, httpUrl, parseInput, text } from './validation.js';
+
+export const MAX_RECIPIENTS_PER_AWARD = 10_000;
+
+const EvidenceInput = z
+  .object({
+    url: httpUrl('Evidence URL').optional(),
+    narrative: text.optional(10000).optional(),
+    name: text.optional(300).optional(),
+  })
+  .refine((e) => Boolean(e.url || e.narrative), { message: 'Give an evidence URL or describe the evidence.' });
+
+const dateTime = (label: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) && !Number.isNaN(Date.parse(v)), {
+      message: `${label} must be a date such as 2026-05-01.`,
+    })
+    .transform((v) => new Date(/T/.test(v) ? v : `${v}T00:00:00Z`));
+
+export const AwardInput = z.object({
+  recipients: z
+    .array(z.object({ email: z.string(), name: z.string().trim().max(200).optional() }))
+    .min(1, 'Add at least one recipient email.')
+    .max(MAX_RECIPIENTS_PER_AWARD, `At most ${MAX_RECIPIENTS_PER_AWARD} recipients at once.`),
+  narrative: text.optional(10000).optional(),
+  evidence: z.array(EvidenceInput).max(20, 'At most 20 evidence items.').default([]),
+  issuedOn: dateTime('Issue date').optional(),
+  expires: dateTime('Expiry date').nullable().optional(),
+});
+export type AwardInput = z.input<typeof AwardInput>;
+
+export const RevokeInput = z.object({ reason: text.required('A reason', 500) });
+
+const recipientEmail = email('Recipient');
+
+/** Status shown everywhere: revocation wins over expiry. */
+export function statusOf(assertion: Pick<Assertion, 'revokedAt' | 'expires'>, now: Date): AwardStatus {
+  if (assertion.revokedAt) return 'revoked';
+  if (assertion.expires && Date.parse(assertion.expires) <= now.getTime()) return 'expired';
+  return 'active';
+}
+
+export function assertionsService(ctx: ServiceContext, badgeClasses: BadgeClassesService) {
+  const { repos, db, urls } = ctx;
+
+  function findPublic(id: string): Assertion | null {
+    return repos.assertions.findById(id);
+  }
+
+  /** The hosted document; baked images carry exactly these bytes. */
+  function documentOf(assertion: Assertion) {
+    return assertionJson(assertion, urls);
+  }
+
+  return {
+    findPublic,
+    documentOf,
+    revokedDocumentOf: (assertion: Assertion) => revokedAssertionJson(assertion, urls),
+    revocationListJson: (issuerId: string) => revocationListJson(issuerId, repos.assertions.revokedForIssuer(issuerId), urls),
+    statusOf: (assertion: Assertion) => statusOf(assertion, ctx.now()),
+
+    requireAssertion(assertionId: string, userId: string, atLeast: 'owner' | 'editor' | 'awarder') {
+      const assertion = repos.assertions.findById(assertionId);
+      if (!assertion) throw notFound('Award');
+      const { badge, issuer, role } = badgeClasses.requireBadge(assertion.badgeClassId, userId, atLeast);
+      return { assertion, badge, issuer, role };
+    },
+
+    /** Validates every recipient first, naming each bad line, then writes all awards in one transaction or none. */
+    award(badgeId: string, userId: string, raw: unknown): Assertion[] {
+      const { badge } = badgeClasses.requireBadge(badgeId, userId, 'awarder');
+      if (badge.archivedAt) throw new AppError(409, 'badge_archived', 'This badge is archived. Unarchive it to award it.');
+      const input = parseInput(AwardInput, raw);
+      const now = ctx.now();
+      const issuedOn = input.issuedOn ?? now;
+      const fields: Record<string, string> = {};
+      if (issuedOn.getTime() > now.getTime() + 60_000) fields.issuedOn = 'The issue date cannot be in the future.';
+      const expires =
+        input.expires === undefined
+          ? badge.expiresAfterDays
+            ? new Date(issuedOn.getTime() + badge.expiresAfterDays * 86_400_000)
+            : null
+          : input.expires;
+      if (expires && expires.getTime() <= issuedOn.getTime()) fields.expires = 'The expiry date must be after the issue date.';
+
+      const seen = new Map<string, number>();
+      const badLines: string[] = [];
+      const recipients = input.recipients.map((r, index) => {
+        const parsed = recipientEmail.safeParse(r.email);
+        const line = index + 1;
+        if (!parsed.success) {
+          badLines.push(`Line ${line}: "${r.email.trim().slice(0, 100)}" is not an email address.`);
+          return null;
+        }
+        const normalised = normaliseEmail(parsed.data);
+        const earlier = seen.get(normalised);
+        if (earlier !== undefined) badLines.push(`Line ${line}: ${normalised} is already on line ${earlier}.`);
+        seen.set(normalised, line);
+        return { email: normalised, name: r.name || null };
+      });
+      if (badLines.length > 0) fields.recipients = badLines.slice(0, 20).join('\n') + (badLines.length > 20 ? `\n…and ${badLines.length - 20} more.` : '');
+      if (Object.keys(fields).length > 0) throw new ValidationError(fields);
+
+      const createdAt = now.toISOString();
+      const issued = isoSeconds(issuedOn);
+      const expiry = expires ? isoSeconds(expires) : null;
+      const evidence = input.evidence.map((e) => ({
+        ...(e.url ? { url: e.url } : {}),
+        ...(e.narrative ? { narrative: e.narrative } : {}),
+        ...(e.name ? { name: e.name } : {}),
+      }));
+      const awards: Assertion[] = recipients.map((r) => {
+        const salt = crypto.randomBytes(16).toString('hex');
+        return {
+          id: crypto.randomUUID(),
+          badgeClassId: badge.id,
+          issuerId: badge.issuerId,
+          recipientEmail: r!.email,
+          recipientName: r!.name,
+          salt,
+          identityHash: hashIdentity(r!.email, salt),
+          issuedOn: issued,
+          expires: expiry,
+          narrative: input.narrative || null,
+          evidence,
+          revokedAt: null,
+          revocationReason: null,
+          awardedBy: userId,
+          createdAt,
+        };
+      });
+      db.transaction(() => {
+        for (const award of awards) repos.assertions.insert(award);
+      })();
+      return awards;
+    },
+
+    /** No un-revoke: a mistaken revocation is mended by awarding again. */
+    revoke(assertionIds: string[], userId: string, raw: unknown): number {
+      const { reason } = parseInput(RevokeInput, raw);
+      if (assertionIds.length === 0) throw new ValidationError({ ids: 'Choose at least one award to revoke.' });
+      const at = ctx.now().toISOString();
+      return db.transaction(() => {
+        let revoked = 0;
+        for (const id of assertionIds) {
+          const assertion = repos.assertions.findById(id);
+          if (!assertion) throw notFound('Award');
+          badgeClasses.requireBadge(assertion.badgeClassId, userId, 'awarder');
+          if (repos.assertions.revoke(id, reason, at)) revoked += 1;
+        }
+        return revoked;
+      })();
+    },
+
+    listForBadge: (badgeId: string, filter: Omit<AssertionFilter, 'now'>) =>
+      repos.assertions.listForBadge(badgeId, { ...filter, now: ctx.now().toISOString() }),
+    listForIssuer: (issuerId: string, filter: Omit<AssertionFilter, 'now'>) =>
+      repos.assertions.listForIssuer(issuerId, { ...filter, now: ctx.now().toISOString() }),
+
+    bakedPng(assertion: Assertion): Buffer {
+      const images = badgeClasses.images(assertion.badgeClassId)!;
+      return bakePng(images.png, JSON.stringify(documentOf(assertion)));
+    },
+
+    bakedSvg(assertion: Assertion): string | null {
+      const images = badgeClasses.images(assertion.badgeClassId)!;
+      if (!images.svg) return null;
+      return bakeSvg(images.svg, urls.assertion(assertion.id), JSON.stringify(documentOf(assertion)));
+    },
+  };
+}
+
+export type AssertionsService = ReturnType<typeof assertionsService>;

@@ -1,0 +1,108 @@
+import crypto from 'node:crypto';
+import { z } from 'zod';
+import { forbidden, notFound, ValidationError } from '../errors.js';
+import { issuerProfileJson } from '../openbadges/documents.js';
+import type { Issuer, Role } from '../repos/issuers.js';
+import type { PageQuery } from '../repos/pagination.js';
+import type { ServiceContext } from './context.js';
+import { normaliseUpload, type Upload } from './uploads.js';
+import { email, httpUrl, parseInput, text } from './validation.js';
+
+export const IssuerInput = z.object({
+  name: text.required('Name', 200),
+  url: httpUrl('Website'),
+  email: email('Contact email'),
+  description: text.optional(5000),
+});
+export type IssuerInput = z.infer<typeof IssuerInput>;
+
+export const ROLES = ['owner', 'editor', 'awarder'] as const;
+const rank: Record<Role, number> = { owner: 3, editor: 2, awarder: 1 };
+
+export const MemberInput = z.object({
+  email: email(),
+  role: z.enum(ROLES, 'Choose owner, editor or awarder.'),
+});
+
+export function issuersService(ctx: ServiceContext) {
+  const { repos, db } = ctx;
+
+  /** Non-members get 404 (the object may as well not exist); members below the role get 403. */
+  function requireRole(issuerId: string, userId: string, atLeast: Role): { issuer: Issuer; role: Role } {
+    const issuer = repos.issuers.findById(issuerId);
+    const role = issuer ? repos.issuers.roleOf(issuerId, userId) : null;
+    if (!issuer || !role) throw notFound('Issuer');
+    if (rank[role] < rank[atLeast]) throw forbidden(`Only an issuer ${atLeast} can do that.`);
+    return { issuer, role };
+  }
+
+  return {
+    requireRole,
+    hasRole: (role: Role, atLeast: Role) => rank[role] >= rank[atLeast],
+    findPublic: (id: string) => repos.issuers.findById(id),
+    listForUser: (userId: string, page: PageQuery) => repos.issuers.listForUser(userId, page),
+    members: (issuerId: string) => repos.issuers.members(issuerId),
+    image: (issuerId: string) => repos.issuers.imagePng(issuerId),
+    profileJson: (issuer: Issuer) => issuerProfileJson(issuer, ctx.urls),
+
+    async create(userId: string, raw: unknown, upload?: Upload | null): Promise<Issuer> {
+      const input = parseInput(IssuerInput, raw);
+      const image = upload ? await normaliseUpload(upload, 'image') : null;
+      const id = crypto.randomUUID();
+      const now = ctx.now().toISOString();
+      db.transaction(() => {
+        repos.issuers.insert({ id, ...input, imagePng: image?.png ?? null, imageSvg: image?.svg ?? null, now });
+        repos.issuers.addMember(id, userId, 'owner', now);
+      })();
+      return repos.issuers.findById(id)!;
+    },
+
+    async update(issuerId: string, userId: string, raw: unknown, upload?: Upload | null): Promise<Issuer> {
+      const { issuer } = requireRole(issuerId, userId, 'owner');
+      const input = parseInput(IssuerInput.partial(), raw);
+      const image = upload ? await normaliseUpload(upload, 'image') : null;
+      const now = ctx.now().toISOString();
+      db.transaction(() => {
+        repos.issuers.update(issuerId, { ...issuer, ...input }, now);
+        if (image) repos.issuers.setImage(issuerId, image.png, image.svg, now);
+      })();
+      return repos.issuers.findById(issuerId)!;
+    },
+
+    addMember(issuerId: string, userId: string, raw: unknown): void {
+      requireRole(issuerId, userId, 'owner');
+      const input = parseInput(MemberInput, raw);
+      const member = repos.users.findByEmail(input.email);
+      if (!member) throw new ValidationError({ email: 'No Kiln account uses this email. Ask them to sign up first.' });
+      if (repos.issuers.roleOf(issuerId, member.id)) throw new ValidationError({ email: 'This person is already a member.' });
+      repos.issuers.addMember(issuerId, member.id, input.role, ctx.now().toISOString());
+    },
+
+    changeRole(issuerId: string, userId: string, memberId: string, raw: unknown): void {
+      requireRole(issuerId, userId, 'owner');
+      const { role } = parseInput(MemberInput.pick({ role: true }), raw);
+      db.transaction(() => {
+        const current = repos.issuers.roleOf(issuerId, memberId);
+        if (!current) throw notFound('Member');
+        if (current === 'owner' && role !== 'owner' && repos.issuers.ownerCount(issuerId) === 1) {
+          throw new ValidationError({ role: 'An issuer always keeps an owner: make someone else owner first.' });
+        }
+        repos.issuers.setRole(issuerId, memberId, role);
+      })();
+    },
+
+    removeMember(issuerId: string, userId: string, memberId: string): void {
+      requireRole(issuerId, userId, 'owner');
+      db.transaction(() => {
+        const current = repos.issuers.roleOf(issuerId, memberId);
+        if (!current) throw notFound('Member');
+        if (current === 'owner' && repos.issuers.ownerCount(issuerId) === 1) {
+          throw new ValidationError({ member: 'An issuer always keeps an owner: make someone else owner first.' });
+        }
+        repos.issuers.removeMember(issuerId, memberId);
+      })();
+    },
+  };
+}
+
+export type IssuersService = ReturnType<typeof issuersService>;

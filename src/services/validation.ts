@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { ValidationError } from '../errors.js';
+
+/** Parses at the edge; every zod issue becomes one message keyed by its dotted path. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const fields: Record<string, string> = {};
+  for (const issue of result.error.issues) {
+    const key = issue.path.map(String).join('.') || '_';
+    fields[key] ??= issue.message;
+  }
+  throw new ValidationError(fields);
+}
+
+const trimmed = (max: number) => z.string().trim().max(max, `At most ${max} characters.`);
+
+export const text = {
+  required: (label: string, max = 500) => trimmed(max).min(1, `${label} is required.`),
+  optional: (max = 5000) => trimmed(max).default(''),
+};
+
+/** http(s) only: z.url() alone accepts javascript: and data: URLs. */
+export const httpUrl = (label = 'URL') =>
+  z
+    .string()
+    .trim()
+    .max(2000, 'At most 2000 characters.')
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.length > 0;
+      } catch {
+        return false;
+      }
+    }, `${label} must be a full web address starting with https:// or http://.`);
+
+export const email = (label = 'Email') =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(254, 'At most 254 characters.')
+    .regex(/^[^@\s<>"]+@[^@\s<>"]+\.[^@\s<>".]+$/, `${label} must be an email address such as name@example.org.`);
+
+/** Empty form fields arrive as '' and mean "not given". */
+export const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);

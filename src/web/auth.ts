@@ -1,0 +1,75 @@
+import type { NextFunction, Request, Response } from 'express';
+import passport from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import { AppError, unauthorized } from '../errors.js';
+import type { User } from '../repos/users.js';
+import type { AccountsService } from '../services/accounts.js';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface User {
+      id: string;
+      email: string;
+      isAdmin: boolean;
+    }
+  }
+}
+
+/** One passport instance per app, so tests can build several apps side by side. */
+export type KilnPassport = ReturnType<typeof createPassport>;
+
+export function createPassport(accounts: AccountsService) {
+  const instance = new passport.Passport();
+  instance.use(
+    new LocalStrategy({ usernameField: 'email', passwordField: 'password' }, (email, password, done) => {
+      accounts.authenticate(email, password).then((user) => done(null, user ? publicUser(user) : false), done);
+    }),
+  );
+  instance.serializeUser((user, done) => done(null, user.id));
+  instance.deserializeUser((id: string, done) => {
+    const user = accounts.findUser(id);
+    // A deleted account simply ends the session.
+    done(null, user ? publicUser(user) : false);
+  });
+  return instance;
+}
+
+const publicUser = (user: User): Express.User => ({ id: user.id, email: user.email, isAdmin: user.isAdmin });
+
+export function currentUser(req: Request): Express.User {
+  if (!req.user) throw unauthorized();
+  return req.user;
+}
+
+/** Pages: anonymous visitors go to the login page and come back afterwards. */
+export function requireUser(req: Request, res: Response, next: NextFunction): void {
+  if (req.user) return next();
+  if (req.method === 'GET') {
+    res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+    return;
+  }
+  next(unauthorized());
+}
+
+export function requireAdmin(req: Request, _res: Response, next: NextFunction): void {
+  if (req.user?.isAdmin) return next();
+  next(req.user ? new AppError(403, 'forbidden', 'Only a site administrator can do that.') : unauthorized());
+}
+
+/** The JSON API authenticates by bearer token only, so cookies (and so CSRF) play no part in it. */
+export function apiTokenAuth(accounts: AccountsService) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    const header = req.get('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const user = match ? accounts.userForApiToken(match[1]!) : null;
+    if (!user) return next(unauthorized());
+    req.user = publicUser(user);
+    next();
+  };
+}
+
+/** Only same-site paths, so a crafted ?next= cannot send someone elsewhere after login. */
+export function safeNext(value: unknown): string {
+  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/manage';
+}

@@ -1,0 +1,91 @@
+import type { Request, Response } from 'express';
+import type { BadgeClass } from '../../repos/badge-classes.js';
+import type { Issuer } from '../../repos/issuers.js';
+import type { Services } from '../../services/index.js';
+import { currentUser } from '../auth.js';
+import { formContext } from '../forms.js';
+import { renderMarkdown } from '../markdown.js';
+import { badgeClassFormInput, badgeClassFormValues, badgeClassValues, pageQuery, uploadOf } from './form-input.js';
+
+const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>;
+
+export function badgeClassPages(services: Services) {
+  const { badgeClasses, assertions, ctx } = services;
+
+  const formLocals = (issuer: Issuer, badge: BadgeClass | null) => ({
+    title: badge ? `Edit ${badge.name}` : 'New badge',
+    issuer,
+    badge,
+    locked: badge ? badgeClasses.isLocked(badge.id) : false,
+    urls: ctx.urls,
+  });
+
+  return {
+    newForm(_req: Request, res: Response) {
+      res.render('badge-classes/form', { ...formLocals(res.locals.issuer as Issuer, null), values: { alignments: [] } });
+    },
+
+    async create(req: Request, res: Response) {
+      const issuer = res.locals.issuer as Issuer;
+      formContext(res, 'badge-classes/form', formLocals(issuer, null), badgeClassFormValues(body(req)));
+      const badge = await badgeClasses.create(issuer.id, currentUser(req).id, badgeClassFormInput(body(req)), uploadOf(req));
+      res.redirect(303, `/manage/badges/${badge.id}`);
+    },
+
+    show(req: Request, res: Response) {
+      const badge = res.locals.badge as BadgeClass;
+      const query = { ...pageQuery(req, 50), status: statusFilter(req.query.status) };
+      res.render('badge-classes/manage', {
+        title: badge.name,
+        badge,
+        issuer: res.locals.issuer,
+        role: res.locals.role,
+        canEdit: res.locals.role !== 'awarder',
+        counts: badgeClasses.awardCounts(badge.id),
+        criteriaHtml: renderMarkdown(badge.criteriaNarrative),
+        awards: assertions.listForBadge(badge.id, query),
+        query,
+        statusOf: assertions.statusOf,
+        urls: ctx.urls,
+        notice: typeof req.query.notice === 'string' ? req.query.notice : null,
+      });
+    },
+
+    editForm(_req: Request, res: Response) {
+      const badge = res.locals.badge as BadgeClass;
+      res.render('badge-classes/form', { ...formLocals(res.locals.issuer as Issuer, badge), values: badgeClassValues(badge) });
+    },
+
+    async update(req: Request, res: Response) {
+      const badge = res.locals.badge as BadgeClass;
+      formContext(res, 'badge-classes/form', formLocals(res.locals.issuer as Issuer, badge), badgeClassFormValues(body(req)));
+      await badgeClasses.update(badge.id, currentUser(req).id, badgeClassFormInput(body(req)), uploadOf(req));
+      res.redirect(303, `/manage/badges/${badge.id}`);
+    },
+
+    duplicate(req: Request, res: Response) {
+      const copy = badgeClasses.duplicate(String(req.params.badgeId), currentUser(req).id);
+      res.redirect(303, `/manage/badges/${copy.id}/edit`);
+    },
+
+    archive(req: Request, res: Response) {
+      badgeClasses.setArchived(String(req.params.badgeId), currentUser(req).id, true);
+      res.redirect(303, `/manage/badges/${String(req.params.badgeId)}?notice=archived`);
+    },
+
+    unarchive(req: Request, res: Response) {
+      badgeClasses.setArchived(String(req.params.badgeId), currentUser(req).id, false);
+      res.redirect(303, `/manage/badges/${String(req.params.badgeId)}?notice=unarchived`);
+    },
+
+    remove(req: Request, res: Response) {
+      const badge = res.locals.badge as BadgeClass;
+      badgeClasses.remove(badge.id, currentUser(req).id);
+      res.redirect(303, `/manage/issuers/${badge.issuerId}`);
+    },
+  };
+}
+
+export function statusFilter(value: unknown): '' | 'active' | 'expired' | 'revoked' {
+  return value === 'active' || value === 'expired' || value === 'revoked' ? value : '';
+}

@@ -1,0 +1,88 @@
+import type { Request, Response } from 'express';
+import type { Issuer } from '../../repos/issuers.js';
+import type { Services } from '../../services/index.js';
+import { ROLES } from '../../services/issuers.js';
+import { currentUser } from '../auth.js';
+import { formContext } from '../forms.js';
+import { pageQuery, uploadOf } from './form-input.js';
+
+const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>;
+
+export function issuerPages(services: Services) {
+  const { issuers, badgeClasses, ctx } = services;
+
+  function showLocals(req: Request, issuer: Issuer, role: string) {
+    const query = pageQuery(req);
+    return {
+      title: issuer.name,
+      issuer,
+      role,
+      roles: ROLES,
+      canEdit: issuers.hasRole(role as never, 'editor'),
+      isOwner: role === 'owner',
+      badges: badgeClasses.listForIssuer(issuer.id, { ...query, includeArchived: req.query.archived === '1' }),
+      query,
+      showArchived: req.query.archived === '1',
+      members: issuers.members(issuer.id),
+      urls: ctx.urls,
+      memberValues: {},
+      memberErrors: {},
+    };
+  }
+
+  return {
+    dashboard(req: Request, res: Response) {
+      const page = issuers.listForUser(currentUser(req).id, pageQuery(req, 50));
+      res.render('issuers/dashboard', { title: 'Your issuers', issuers: page, urls: ctx.urls });
+    },
+
+    newForm(_req: Request, res: Response) {
+      res.render('issuers/form', { title: 'New issuer', issuer: null, values: {} });
+    },
+
+    async create(req: Request, res: Response) {
+      formContext(res, 'issuers/form', { title: 'New issuer', issuer: null }, body(req));
+      const issuer = await issuers.create(currentUser(req).id, body(req), uploadOf(req));
+      res.redirect(303, `/manage/issuers/${issuer.id}`);
+    },
+
+    show(req: Request, res: Response) {
+      res.render('issuers/manage', showLocals(req, res.locals.issuer as Issuer, res.locals.role as string));
+    },
+
+    editForm(_req: Request, res: Response) {
+      const issuer = res.locals.issuer as Issuer;
+      res.render('issuers/form', { title: `Edit ${issuer.name}`, issuer, values: issuer });
+    },
+
+    async update(req: Request, res: Response) {
+      const issuer = res.locals.issuer as Issuer;
+      formContext(res, 'issuers/form', { title: `Edit ${issuer.name}`, issuer }, body(req));
+      await issuers.update(issuer.id, currentUser(req).id, body(req), uploadOf(req));
+      res.redirect(303, `/manage/issuers/${issuer.id}`);
+    },
+
+    addMember(req: Request, res: Response) {
+      const issuer = res.locals.issuer as Issuer;
+      const locals = showLocals(req, issuer, res.locals.role as string);
+      // The member form lives on the issuer page, so its errors re-render that page.
+      formContext(res, 'issuers/manage', locals, body(req));
+      issuers.addMember(issuer.id, currentUser(req).id, body(req));
+      res.redirect(303, `/manage/issuers/${issuer.id}#members`);
+    },
+
+    changeRole(req: Request, res: Response) {
+      const issuer = res.locals.issuer as Issuer;
+      formContext(res, 'issuers/manage', showLocals(req, issuer, res.locals.role as string), {});
+      issuers.changeRole(issuer.id, currentUser(req).id, String(req.params.userId), body(req));
+      res.redirect(303, `/manage/issuers/${issuer.id}#members`);
+    },
+
+    removeMember(req: Request, res: Response) {
+      const issuer = res.locals.issuer as Issuer;
+      formContext(res, 'issuers/manage', showLocals(req, issuer, res.locals.role as string), {});
+      issuers.removeMember(issuer.id, currentUser(req).id, String(req.params.userId));
+      res.redirect(303, `/manage/issuers/${issuer.id}#members`);
+    },
+  };
+}

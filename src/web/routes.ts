@@ -1,0 +1,98 @@
+import express from 'express';
+
+import { rateLimit } from 'express-rate-limit';
+import type { Config } from '../config.js';
+import type { Services } from '../services/index.js';
+import { apiTokenAuth, requireAdmin, requireUser, type KilnPassport } from './auth.js';
+import { roleGuards } from './guards.js';
+import type { PublicCache } from './public-cache.js';
+import { accountPages } from './pages/accounts.js';
+import { badgeClassPages } from './pages/badge-classes.js';
+import { homePages } from './pages/home.js';
+import { issuerPages } from './pages/issuers.js';
+import { publicDocuments } from './public/documents.js';
+import { badgeClassApi } from './api/badge-classes.js';
+import { issuerApi } from './api/issuers.js';
+import { apiOnly } from './api/common.js';
+
+export interface RouteDeps {
+  services: Services;
+  cache: PublicCache;
+  passport: KilnPassport;
+  config: Config;
+}
+
+/** THE route table: every URL, its guards and its handler. */
+export function buildRoutes({ services, cache, passport, config }: RouteDeps): express.Router {
+  const router = express.Router();
+  const { requireIssuerRole, requireBadgeRole } = roleGuards(services);
+  const home = homePages(services);
+  const accounts = accountPages(services, passport);
+  const issuers = issuerPages(services);
+  const badges = badgeClassPages(services);
+  const hosted = publicDocuments(services, cache);
+  const api = { issuers: issuerApi(services), badges: badgeClassApi(services) };
+
+  // Failed logins answer 401, so only they count: 10 per 15 minutes per address.
+  const loginLimit = rateLimit({ windowMs: 15 * 60_000, limit: 10, skipSuccessfulRequests: true, handler: accounts.tooManyAttempts });
+  const signupLimit = rateLimit({ windowMs: 60_000, limit: 30, handler: accounts.tooManyAttempts });
+
+  // Public: what visitors, learners and verifiers see. Hosted documents negotiate JSON-LD or HTML.
+  router.get('/', home.index);
+  router.get('/issuers/:issuerId', hosted.issuer);
+  router.get('/issuers/:issuerId/image', hosted.issuerImage);
+  router.get('/issuers/:issuerId/revocations', hosted.revocations);
+  router.get('/badges/:badgeId', hosted.badgeClass);
+  router.get('/badges/:badgeId/image', hosted.badgeImage);
+  router.get('/badges/:badgeId/image.svg', hosted.badgeImageSvg);
+
+  // Accounts
+  router.get('/signup', accounts.signupForm);
+  router.post('/signup', signupLimit, accounts.signup);
+  router.get('/login', accounts.loginForm);
+  router.post('/login', loginLimit, accounts.login);
+  router.post('/logout', accounts.logout);
+  router.get('/account', requireUser, accounts.settings);
+  router.post('/account/password', requireUser, accounts.changePassword);
+  router.post('/account/tokens', requireUser, accounts.createToken);
+  router.post('/account/tokens/:tokenId/revoke', requireUser, accounts.revokeToken);
+  router.get('/admin', requireUser, requireAdmin, accounts.admin);
+  router.post('/admin/invitations', requireUser, requireAdmin, accounts.createInvitation);
+
+  // Managing issuers and badge classes (signed in, role-checked)
+  router.get('/manage', requireUser, issuers.dashboard);
+  router.get('/manage/issuers/new', requireUser, issuers.newForm);
+  router.post('/manage/issuers', requireUser, issuers.create);
+  router.get('/manage/issuers/:issuerId', requireUser, requireIssuerRole('awarder'), issuers.show);
+  router.get('/manage/issuers/:issuerId/edit', requireUser, requireIssuerRole('owner'), issuers.editForm);
+  router.post('/manage/issuers/:issuerId', requireUser, requireIssuerRole('owner'), issuers.update);
+  router.post('/manage/issuers/:issuerId/members', requireUser, requireIssuerRole('owner'), issuers.addMember);
+  router.post('/manage/issuers/:issuerId/members/:userId', requireUser, requireIssuerRole('owner'), issuers.changeRole);
+  router.post('/manage/issuers/:issuerId/members/:userId/remove', requireUser, requireIssuerRole('owner'), issuers.removeMember);
+  router.get('/manage/issuers/:issuerId/badges/new', requireUser, requireIssuerRole('editor'), badges.newForm);
+  router.post('/manage/issuers/:issuerId/badges', requireUser, requireIssuerRole('editor'), badges.create);
+  router.get('/manage/badges/:badgeId', requireUser, requireBadgeRole('awarder'), badges.show);
+  router.get('/manage/badges/:badgeId/edit', requireUser, requireBadgeRole('editor'), badges.editForm);
+  router.post('/manage/badges/:badgeId', requireUser, requireBadgeRole('editor'), badges.update);
+  router.post('/manage/badges/:badgeId/duplicate', requireUser, requireBadgeRole('editor'), badges.duplicate);
+  router.post('/manage/badges/:badgeId/archive', requireUser, requireBadgeRole('editor'), badges.archive);
+  router.post('/manage/badges/:badgeId/unarchive', requireUser, requireBadgeRole('editor'), badges.unarchive);
+  router.post('/manage/badges/:badgeId/delete', requireUser, requireBadgeRole('editor'), badges.remove);
+
+  // JSON API: bearer tokens only; errors are {"error":{code,message,details}}
+  const v1 = express.Router();
+  v1.use(apiTokenAuth(services.accounts), apiOnly);
+  v1.get('/issuers', api.issuers.list);
+  v1.post('/issuers', api.issuers.create);
+  v1.get('/issuers/:issuerId', api.issuers.get);
+  v1.patch('/issuers/:issuerId', api.issuers.update);
+  v1.get('/issuers/:issuerId/badges', api.badges.listForIssuer);
+  v1.post('/issuers/:issuerId/badges', api.badges.create);
+  v1.get('/badges/:badgeId', api.badges.get);
+  v1.patch('/badges/:badgeId', api.badges.update);
+  v1.delete('/badges/:badgeId', api.badges.remove);
+  router.use('/api/v1', v1);
+
+  void config;
+  return router;
+}
