@@ -15,7 +15,7 @@ import { MAX_UPLOAD_BYTES } from './services/images.js';
 import { createPassport } from './web/auth.js';
 import { errorHandler, notFoundHandler } from './web/error-handler.js';
 import { PublicCache } from './web/public-cache.js';
-import { buildRoutes } from './web/routes.js';
+import { buildRoutes, type RouteInfo } from './web/routes.js';
 import { createCsrf, sameOriginOnly, securityHeaders } from './web/security.js';
 import { SqliteSessionStore } from './web/session-store.js';
 
@@ -33,6 +33,8 @@ export interface Kiln {
   app: express.Express;
   services: Services;
   cache: PublicCache;
+  /** Every route in the table, for tests that must cover each one. */
+  routes: RouteInfo[];
 }
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -116,12 +118,13 @@ export function createApp(deps: AppDeps): Kiln {
   app.use(csrf.locals);
   app.use((req: Request, res: Response, next: NextFunction) => (req.path.startsWith('/api/') ? next() : csrf.protect(req, res, next)));
 
-  app.use(buildRoutes({ services, cache, passport, config }));
+  const routes = buildRoutes({ services, cache, passport, config });
+  app.use(routes);
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     if (!cache.serve(req, res)) app(req, res);
   };
-  return { handle, app, services, cache };
+  return { handle, app, services, cache, routes: routes.listRoutes() };
 }

@@ -31,7 +31,7 @@ const dateTime = (label: string) =>
 
 export const AwardInput = z.object({
   recipients: z
-    .array(z.object({ email: z.string(), name: z.string().trim().max(200).optional() }))
+    .array(z.object({ email: z.string(), name: z.string().trim().max(200).optional(), line: z.number().int().optional() }))
     .min(1, 'Add at least one recipient email.')
     .max(MAX_RECIPIENTS_PER_AWARD, `At most ${MAX_RECIPIENTS_PER_AWARD} recipients at once.`),
   narrative: text.optional(10000).optional(),
@@ -64,6 +64,71 @@ export function assertionsService(ctx: ServiceContext, badgeClasses: BadgeClasse
     return assertionJson(assertion, urls);
   }
 
+  function prepareAward(badgeId: string, userId: string, raw: unknown): Assertion[] {
+    const { badge } = badgeClasses.requireBadge(badgeId, userId, 'awarder');
+    if (badge.archivedAt) throw new AppError(409, 'badge_archived', 'This badge is archived. Unarchive it to award it.');
+    const input = parseInput(AwardInput, raw);
+    const now = ctx.now();
+    const issuedOn = input.issuedOn ?? now;
+    const fields: Record<string, string> = {};
+    if (issuedOn.getTime() > now.getTime() + 60_000) fields.issuedOn = 'The issue date cannot be in the future.';
+    const expires =
+      input.expires === undefined
+        ? badge.expiresAfterDays
+          ? new Date(issuedOn.getTime() + badge.expiresAfterDays * 86_400_000)
+          : null
+        : input.expires;
+    if (expires && expires.getTime() <= issuedOn.getTime()) fields.expires = 'The expiry date must be after the issue date.';
+
+    const seen = new Map<string, number>();
+    const badLines: string[] = [];
+    const recipients = input.recipients.map((r, index) => {
+      const parsed = recipientEmail.safeParse(r.email);
+      const line = r.line ?? index + 1;
+      if (!parsed.success) {
+        badLines.push(`Line ${line}: "${r.email.trim().slice(0, 100)}" is not an email address.`);
+        return null;
+      }
+      const normalised = normaliseEmail(parsed.data);
+      const earlier = seen.get(normalised);
+      if (earlier !== undefined) badLines.push(`Line ${line}: ${normalised} is already on line ${earlier}.`);
+      seen.set(normalised, line);
+      return { email: normalised, name: r.name || null };
+    });
+    if (badLines.length > 0) fields.recipients = badLines.slice(0, 20).join('\n') + (badLines.length > 20 ? `\n…and ${badLines.length - 20} more.` : '');
+    if (Object.keys(fields).length > 0) throw new ValidationError(fields);
+
+    const createdAt = now.toISOString();
+    const issued = isoSeconds(issuedOn);
+    const expiry = expires ? isoSeconds(expires) : null;
+    const evidence = input.evidence.map((e) => ({
+      ...(e.url ? { url: e.url } : {}),
+      ...(e.narrative ? { narrative: e.narrative } : {}),
+      ...(e.name ? { name: e.name } : {}),
+    }));
+    const awards: Assertion[] = recipients.map((r) => {
+      const salt = crypto.randomBytes(16).toString('hex');
+      return {
+        id: crypto.randomUUID(),
+        badgeClassId: badge.id,
+        issuerId: badge.issuerId,
+        recipientEmail: r!.email,
+        recipientName: r!.name,
+        salt,
+        identityHash: hashIdentity(r!.email, salt),
+        issuedOn: issued,
+        expires: expiry,
+        narrative: input.narrative || null,
+        evidence,
+        revokedAt: null,
+        revocationReason: null,
+        awardedBy: userId,
+        createdAt,
+      };
+    });
+    return awards;
+  }
+
   return {
     findPublic,
     documentOf,
@@ -78,69 +143,14 @@ export function assertionsService(ctx: ServiceContext, badgeClasses: BadgeClasse
       return { assertion, badge, issuer, role };
     },
 
+    /** Checks an award without writing it (the confirmation step). */
+    validateAward(badgeId: string, userId: string, raw: unknown): number {
+      return prepareAward(badgeId, userId, raw).length;
+    },
+
     /** Validates every recipient first, naming each bad line, then writes all awards in one transaction or none. */
     award(badgeId: string, userId: string, raw: unknown): Assertion[] {
-      const { badge } = badgeClasses.requireBadge(badgeId, userId, 'awarder');
-      if (badge.archivedAt) throw new AppError(409, 'badge_archived', 'This badge is archived. Unarchive it to award it.');
-      const input = parseInput(AwardInput, raw);
-      const now = ctx.now();
-      const issuedOn = input.issuedOn ?? now;
-      const fields: Record<string, string> = {};
-      if (issuedOn.getTime() > now.getTime() + 60_000) fields.issuedOn = 'The issue date cannot be in the future.';
-      const expires =
-        input.expires === undefined
-          ? badge.expiresAfterDays
-            ? new Date(issuedOn.getTime() + badge.expiresAfterDays * 86_400_000)
-            : null
-          : input.expires;
-      if (expires && expires.getTime() <= issuedOn.getTime()) fields.expires = 'The expiry date must be after the issue date.';
-
-      const seen = new Map<string, number>();
-      const badLines: string[] = [];
-      const recipients = input.recipients.map((r, index) => {
-        const parsed = recipientEmail.safeParse(r.email);
-        const line = index + 1;
-        if (!parsed.success) {
-          badLines.push(`Line ${line}: "${r.email.trim().slice(0, 100)}" is not an email address.`);
-          return null;
-        }
-        const normalised = normaliseEmail(parsed.data);
-        const earlier = seen.get(normalised);
-        if (earlier !== undefined) badLines.push(`Line ${line}: ${normalised} is already on line ${earlier}.`);
-        seen.set(normalised, line);
-        return { email: normalised, name: r.name || null };
-      });
-      if (badLines.length > 0) fields.recipients = badLines.slice(0, 20).join('\n') + (badLines.length > 20 ? `\n…and ${badLines.length - 20} more.` : '');
-      if (Object.keys(fields).length > 0) throw new ValidationError(fields);
-
-      const createdAt = now.toISOString();
-      const issued = isoSeconds(issuedOn);
-      const expiry = expires ? isoSeconds(expires) : null;
-      const evidence = input.evidence.map((e) => ({
-        ...(e.url ? { url: e.url } : {}),
-        ...(e.narrative ? { narrative: e.narrative } : {}),
-        ...(e.name ? { name: e.name } : {}),
-      }));
-      const awards: Assertion[] = recipients.map((r) => {
-        const salt = crypto.randomBytes(16).toString('hex');
-        return {
-          id: crypto.randomUUID(),
-          badgeClassId: badge.id,
-          issuerId: badge.issuerId,
-          recipientEmail: r!.email,
-          recipientName: r!.name,
-          salt,
-          identityHash: hashIdentity(r!.email, salt),
-          issuedOn: issued,
-          expires: expiry,
-          narrative: input.narrative || null,
-          evidence,
-          revokedAt: null,
-          revocationReason: null,
-          awardedBy: userId,
-          createdAt,
-        };
-      });
+      const awards = prepareAward(badgeId, userId, raw);
       db.transaction(() => {
         for (const award of awards) repos.assertions.insert(award);
       })();
@@ -148,7 +158,7 @@ export function assertionsService(ctx: ServiceContext, badgeClasses: BadgeClasse
     },
 
     /** No un-revoke: a mistaken revocation is mended by awarding again. */
-    revoke(assertionIds: string[], userId: string, raw: unknown): number {
+    revoke(assertionIds: string[], userId: string, raw: unknown, withinBadgeId?: string): number {
       const { reason } = parseInput(RevokeInput, raw);
       if (assertionIds.length === 0) throw new ValidationError({ ids: 'Choose at least one award to revoke.' });
       const at = ctx.now().toISOString();
@@ -156,7 +166,7 @@ export function assertionsService(ctx: ServiceContext, badgeClasses: BadgeClasse
         let revoked = 0;
         for (const id of assertionIds) {
           const assertion = repos.assertions.findById(id);
-          if (!assertion) throw notFound('Award');
+          if (!assertion || (withinBadgeId && assertion.badgeClassId !== withinBadgeId)) throw notFound('Award');
           badgeClasses.requireBadge(assertion.badgeClassId, userId, 'awarder');
           if (repos.assertions.revoke(id, reason, at)) revoked += 1;
         }

@@ -7,10 +7,12 @@ import { apiTokenAuth, requireAdmin, requireUser, type KilnPassport } from './au
 import { roleGuards } from './guards.js';
 import type { PublicCache } from './public-cache.js';
 import { accountPages } from './pages/accounts.js';
+import { assertionPages } from './pages/assertions.js';
 import { badgeClassPages } from './pages/badge-classes.js';
 import { homePages } from './pages/home.js';
 import { issuerPages } from './pages/issuers.js';
 import { publicDocuments } from './public/documents.js';
+import { assertionApi } from './api/assertions.js';
 import { badgeClassApi } from './api/badge-classes.js';
 import { issuerApi } from './api/issuers.js';
 import { apiOnly } from './api/common.js';
@@ -23,15 +25,16 @@ export interface RouteDeps {
 }
 
 /** THE route table: every URL, its guards and its handler. */
-export function buildRoutes({ services, cache, passport, config }: RouteDeps): express.Router {
+export function buildRoutes({ services, cache, passport, config }: RouteDeps) {
   const router = express.Router();
   const { requireIssuerRole, requireBadgeRole } = roleGuards(services);
   const home = homePages(services);
   const accounts = accountPages(services, passport);
   const issuers = issuerPages(services);
   const badges = badgeClassPages(services);
+  const awards = assertionPages(services);
   const hosted = publicDocuments(services, cache);
-  const api = { issuers: issuerApi(services), badges: badgeClassApi(services) };
+  const api = { issuers: issuerApi(services), badges: badgeClassApi(services), assertions: assertionApi(services) };
 
   // Failed logins answer 401, so only they count: 10 per 15 minutes per address.
   const loginLimit = rateLimit({ windowMs: 15 * 60_000, limit: 10, skipSuccessfulRequests: true, handler: accounts.tooManyAttempts });
@@ -45,6 +48,9 @@ export function buildRoutes({ services, cache, passport, config }: RouteDeps): e
   router.get('/badges/:badgeId', hosted.badgeClass);
   router.get('/badges/:badgeId/image', hosted.badgeImage);
   router.get('/badges/:badgeId/image.svg', hosted.badgeImageSvg);
+  router.get('/assertions/:assertionId', hosted.assertion);
+  router.get('/assertions/:assertionId/baked.png', hosted.bakedPng);
+  router.get('/assertions/:assertionId/baked.svg', hosted.bakedSvg);
 
   // Accounts
   router.get('/signup', accounts.signupForm);
@@ -79,6 +85,14 @@ export function buildRoutes({ services, cache, passport, config }: RouteDeps): e
   router.post('/manage/badges/:badgeId/unarchive', requireUser, requireBadgeRole('editor'), badges.unarchive);
   router.post('/manage/badges/:badgeId/delete', requireUser, requireBadgeRole('editor'), badges.remove);
 
+  // Awarding and revoking (awarders and up)
+  router.get('/manage/badges/:badgeId/award', requireUser, requireBadgeRole('awarder'), awards.awardForm);
+  router.post('/manage/badges/:badgeId/award', requireUser, requireBadgeRole('awarder'), awards.award);
+  router.post('/manage/badges/:badgeId/revoke', requireUser, requireBadgeRole('awarder'), awards.revokeSelected);
+  router.get('/manage/issuers/:issuerId/awards', requireUser, requireIssuerRole('awarder'), awards.issuerAwards);
+  router.get('/manage/assertions/:assertionId', requireUser, awards.show);
+  router.post('/manage/assertions/:assertionId/revoke', requireUser, awards.revoke);
+
   // JSON API: bearer tokens only; errors are {"error":{code,message,details}}
   const v1 = express.Router();
   v1.use(apiTokenAuth(services.accounts), apiOnly);
@@ -91,8 +105,29 @@ export function buildRoutes({ services, cache, passport, config }: RouteDeps): e
   v1.get('/badges/:badgeId', api.badges.get);
   v1.patch('/badges/:badgeId', api.badges.update);
   v1.delete('/badges/:badgeId', api.badges.remove);
+  v1.get('/badges/:badgeId/assertions', api.assertions.list);
+  v1.post('/badges/:badgeId/assertions', api.assertions.create);
+  v1.get('/assertions/:assertionId', api.assertions.get);
+  v1.post('/assertions/:assertionId/revoke', api.assertions.revoke);
   router.use('/api/v1', v1);
 
   void config;
-  return router;
+  return Object.assign(router, { listRoutes: () => [...routesOf(router, ''), ...routesOf(v1, '/api/v1')] });
+}
+
+export interface RouteInfo {
+  method: string;
+  path: string;
+}
+
+/** Every method and path registered on a router, read from the router itself (tests enumerate them). */
+function routesOf(router: express.Router, prefix: string): RouteInfo[] {
+  const stack = (router as unknown as { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> }).stack;
+  return stack.flatMap((layer) =>
+    layer.route
+      ? Object.keys(layer.route.methods)
+          .filter((m) => m !== '_all')
+          .map((m) => ({ method: m.toUpperCase(), path: prefix + layer.route!.path }))
+      : [],
+  );
 }
