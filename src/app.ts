@@ -74,8 +74,12 @@ export function createApp(deps: AppDeps): Kiln {
   app.use(securityHeaders(config.publicUrl));
   app.use('/assets', express.static(path.join(root, 'public'), { maxAge: '1h', index: false }));
   app.get('/health', (_req, res) => {
-    db.prepare('SELECT 1').get();
-    res.json({ status: 'ok' });
+    try {
+      db.prepare('SELECT 1').get();
+      res.json({ status: 'ok' });
+    } catch {
+      res.status(503).json({ status: 'unavailable' });
+    }
   });
 
   // Any state-changing request may alter a hosted document, so the replay cache forgets everything.
@@ -110,6 +114,8 @@ export function createApp(deps: AppDeps): Kiln {
   app.use(passport.session());
   app.use((req: Request, res: Response, next: NextFunction) => {
     res.locals.currentUser = req.user ?? null;
+    // Signed-in pages are private: never kept by a shared cache or the back button of a shared computer.
+    if (req.user) res.set('Cache-Control', 'no-store');
     res.locals.path = req.path;
     res.locals.values = {};
     res.locals.errors = {};

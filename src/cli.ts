@@ -16,7 +16,8 @@ const fail = (message: string, code = 1): never => {
 
 const USAGE = `Usage: npm run kiln -- <command>
   user add --email E [--password-stdin] [--admin]   create an account
-  token create --email E [--name N]                 print a new API token for that account`;
+  token create --email E [--name N]                 print a new API token for that account
+  backup <file>                                     write a consistent copy of the database (safe while Kiln runs)`;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -79,10 +80,23 @@ function tokenCreate(args: string[]) {
   process.stdout.write(`${token}\n`);
 }
 
+/** SQLite's online backup: consistent even while the server keeps writing. */
+async function backup(args: string[]) {
+  const target = args[0];
+  if (!target) fail(`backup needs a file name.\n${USAGE}`, 2);
+  const config = loadConfig();
+  const db = openDatabase(path.join(config.dataDir, 'kiln.db'));
+  migrate(db);
+  await db.backup(path.resolve(target!));
+  db.close();
+  process.stdout.write(`${path.resolve(target!)}\n`);
+}
+
 async function main(argv: string[]) {
   const [group, action, ...rest] = argv;
   if (group === 'user' && action === 'add') return userAdd(rest);
   if (group === 'token' && action === 'create') return tokenCreate(rest);
+  if (group === 'backup') return backup(action === undefined ? [] : [action, ...rest]);
   fail(USAGE, group ? 2 : 0);
 }
 

@@ -3,6 +3,7 @@ import { MulterError } from 'multer';
 import type { Logger } from 'pino';
 import { AppError, ValidationError } from '../errors.js';
 import type { FormContext } from './forms.js';
+import { documentVariant } from './negotiate.js';
 
 export const isApiRequest = (req: Request) => req.path.startsWith('/api/');
 
@@ -36,11 +37,12 @@ export function errorHandler(logger: Logger) {
       res.end();
       return;
     }
-    if (isApiRequest(req)) {
+    const form = res.locals.form as FormContext | undefined;
+    // Verifiers and scripts asking for a document get JSON errors too; browsers get a page.
+    if (isApiRequest(req) || (!form && documentVariant(req.get('accept')) !== 'html')) {
       res.status(error.status).json({ error: { code: error.code, message: error.message, details: error.details ?? null } });
       return;
     }
-    const form = res.locals.form as FormContext | undefined;
     const fieldErrors = error instanceof ValidationError ? error.fields : isFieldMap(error.details) ? error.details : null;
     if (form && fieldErrors) {
       res.status(400).render(form.view, { ...form.locals, values: form.values, errors: fieldErrors, formError: error.message });

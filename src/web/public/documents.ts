@@ -7,7 +7,7 @@ import { publicCors, sendDocument, sendFile, wantsHtml } from './send.js';
 
 const SVG_HEADERS = {
   // A sanitised SVG is still served as a sandboxed document, in case a browser opens it directly.
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+  'Content-Security-Policy': "default-src 'none'; img-src data:; sandbox",
 };
 
 export function publicDocuments(services: Services, cache: PublicCache) {
