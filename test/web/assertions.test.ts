@@ -193,4 +193,20 @@ describe('awarding, hosted assertions, baking and revocation', () => {
     expect(list.text).toContain('ben@example.org');
     expect(list.text).not.toContain('ana@example.org');
   });
+
+  it('revokes a selection from the badge page, keeping the selection when the reason is missing', async () => {
+    const a = await award({ recipient: { email: 'sel1@example.org' } });
+    const b = await award({ recipient: { email: 'sel2@example.org' } });
+    let csrf = await csrfFrom(owner.agent, `/manage/badges/${badge.id}`);
+    const missing = await owner.agent.post(`/manage/badges/${badge.id}/revoke`).type('form').send({ _csrf: csrf, ids: [a.id, b.id], reason: '' });
+    expect(missing.status).toBe(400);
+    expect(missing.text).toContain('A reason is required.');
+    expect(missing.text).toMatch(new RegExp(`value="${a.id}"[^>]*checked`));
+    expect((await api().get(new URL(a.openBadgeId).pathname)).status).toBe(200);
+    csrf = await csrfFrom(owner.agent, `/manage/badges/${badge.id}`);
+    const done = await owner.agent.post(`/manage/badges/${badge.id}/revoke`).type('form').send({ _csrf: csrf, ids: [a.id, b.id], reason: 'Wrong group' });
+    expect(done.status).toBe(303);
+    expect((await api().get(new URL(a.openBadgeId).pathname)).status).toBe(410);
+    expect((await api().get(new URL(b.openBadgeId).pathname)).status).toBe(410);
+  });
 });

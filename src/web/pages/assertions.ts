@@ -5,7 +5,7 @@ import type { Issuer } from '../../repos/issuers.js';
 import type { Services } from '../../services/index.js';
 import { currentUser } from '../auth.js';
 import { formContext } from '../forms.js';
-import { statusFilter } from './badge-classes.js';
+import { badgeManageLocals, statusFilter } from './badge-classes.js';
 import { awardFormInput } from './award-form.js';
 import { pageQuery } from './form-input.js';
 
@@ -57,6 +57,7 @@ export function assertionPages(services: Services) {
     revokeSelected(req: Request, res: Response) {
       const badge = res.locals.badge as BadgeClass;
       const ids = idsOf(body(req).ids);
+      formContext(res, 'badge-classes/manage', badgeManageLocals(services, req, res), { ...body(req), ids });
       assertions.revoke(ids, currentUser(req).id, body(req), badge.id);
       res.redirect(303, `/manage/badges/${badge.id}?notice=revoked`);
     },

@@ -33,22 +33,7 @@ export function badgeClassPages(services: Services) {
     },
 
     show(req: Request, res: Response) {
-      const badge = res.locals.badge as BadgeClass;
-      const query = { ...pageQuery(req, 50), status: statusFilter(req.query.status) };
-      res.render('badge-classes/manage', {
-        title: badge.name,
-        badge,
-        issuer: res.locals.issuer,
-        role: res.locals.role,
-        canEdit: res.locals.role !== 'awarder',
-        counts: badgeClasses.awardCounts(badge.id),
-        criteriaHtml: renderMarkdown(badge.criteriaNarrative),
-        awards: assertions.listForBadge(badge.id, query),
-        query,
-        statusOf: assertions.statusOf,
-        urls: ctx.urls,
-        notice: typeof req.query.notice === 'string' ? req.query.notice : null,
-      });
+      res.render('badge-classes/manage', badgeManageLocals(services, req, res));
     },
 
     editForm(_req: Request, res: Response) {
@@ -88,4 +73,25 @@ export function badgeClassPages(services: Services) {
 
 export function statusFilter(value: unknown): '' | 'active' | 'expired' | 'revoked' {
   return value === 'active' || value === 'expired' || value === 'revoked' ? value : '';
+}
+
+/** The badge page a facilitator works from; also re-rendered when revoking a selection fails. */
+export function badgeManageLocals(services: Services, req: Request, res: Response) {
+  const { badgeClasses, assertions, ctx } = services;
+  const badge = res.locals.badge as BadgeClass;
+  const query = { ...pageQuery(req, 50), status: statusFilter(req.query.status) };
+  return {
+    title: badge.name,
+    badge,
+    issuer: res.locals.issuer,
+    role: res.locals.role,
+    canEdit: res.locals.role !== 'awarder',
+    counts: badgeClasses.awardCounts(badge.id),
+    criteriaHtml: renderMarkdown(badge.criteriaNarrative),
+    awards: assertions.listForBadge(badge.id, query),
+    query,
+    statusOf: assertions.statusOf,
+    urls: ctx.urls,
+    notice: typeof req.query.notice === 'string' ? req.query.notice : null,
+  };
 }
