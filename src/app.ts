@@ -65,7 +65,8 @@ export function createApp(deps: AppDeps): Kiln {
       },
       // URLs only: never bodies, cookies, or Authorization headers.
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        // Query strings can carry invitation codes and search terms (emails): log the path only.
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       autoLogging: { ignore: (req) => req.url === '/health' },
