@@ -1,12 +1,9 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractPng } from '../../src/openbadges/png.js';
 import { apiToken, givenBadge, startKiln, type TestKiln } from '../helpers/app.js';
-import { launchBrowser, watchPage } from '../helpers/browser.js';
-
-const shots = process.env.KILN_SCREENSHOTS;
+import { launchBrowser, screenshotter, watchPage } from '../helpers/browser.js';
 
 describe('awarding in a real browser', () => {
   let t: TestKiln;
@@ -25,10 +22,7 @@ describe('awarding in a real browser', () => {
     const context = await browser.newContext({ acceptDownloads: true });
     const page = await context.newPage();
     const problems = await watchPage(page);
-    const snap = async (name: string) => {
-      if (shots) await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-    };
-    if (shots) fs.mkdirSync(shots, { recursive: true });
+    const snap = screenshotter(page);
 
     await page.goto(`${t.baseUrl}/signup`);
     await page.getByLabel('Email').fill('lead@example.org');

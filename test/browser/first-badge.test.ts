@@ -1,11 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pngImage, startKiln, type TestKiln } from '../helpers/app.js';
-import { launchBrowser, watchPage } from '../helpers/browser.js';
-
-const shots = process.env.KILN_SCREENSHOTS;
+import { launchBrowser, screenshotter, watchPage } from '../helpers/browser.js';
 
 describe('a facilitator in a real browser', () => {
   let t: TestKiln;
@@ -23,10 +19,7 @@ describe('a facilitator in a real browser', () => {
   it('signs up, creates an issuer and a badge with an uploaded image, and opens its public page with no console error or CSP violation', async () => {
     const page = await browser.newPage();
     const problems = await watchPage(page);
-    const snap = async (name: string) => {
-      if (shots) await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-    };
-    if (shots) fs.mkdirSync(shots, { recursive: true });
+    const snap = screenshotter(page);
 
     await page.goto(t.baseUrl);
     await snap('home');

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -23,4 +25,12 @@ export async function watchPage(page: Page): Promise<string[]> {
     });
   });
   return problems;
+}
+
+/** Saves full-page screenshots when KILN_SCREENSHOTS names a folder; does nothing otherwise. */
+export function screenshotter(page: Page, folder = process.env.KILN_SCREENSHOTS): (name: string) => Promise<void> {
+  if (folder) fs.mkdirSync(folder, { recursive: true });
+  return async (name) => {
+    if (folder) await page.screenshot({ path: path.join(folder, `${name}.png`), fullPage: true });
+  };
 }
