@@ -41,7 +41,9 @@ const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
 const DEFAULT_MAX_REDIRECTS = 3;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
-const blocked = new net.BlockList();
+// Two lists: a BlockList matches IPv4 addresses against IPv6 rules through their mapped form.
+const blockedV4 = new net.BlockList();
+const blockedV6 = new net.BlockList();
 for (const [prefix, bits] of [
   ['0.0.0.0', 8], // "this network", including the unspecified address
   ['10.0.0.0', 8],
@@ -55,7 +57,7 @@ for (const [prefix, bits] of [
   ['224.0.0.0', 4], // multicast
   ['240.0.0.0', 4], // reserved and broadcast
 ] as const) {
-  blocked.addSubnet(prefix, bits, 'ipv4');
+  blockedV4.addSubnet(prefix, bits, 'ipv4');
 }
 for (const [prefix, bits] of [
   ['::', 128], // unspecified
@@ -68,18 +70,18 @@ for (const [prefix, bits] of [
   ['fec0::', 10], // site-local (deprecated)
   ['ff00::', 8], // multicast
 ] as const) {
-  blocked.addSubnet(prefix, bits, 'ipv6');
+  blockedV6.addSubnet(prefix, bits, 'ipv6');
 }
 
 /** True for addresses on the public internet; loopback, private, link-local, CGNAT, mapped and the like are not. */
 export function isPublicAddress(address: string): boolean {
   const family = net.isIP(address);
   if (family === 0) return false;
-  if (family === 4) return !blocked.check(address, 'ipv4');
-  if (blocked.check(address, 'ipv6')) return false;
+  if (family === 4) return !blockedV4.check(address, 'ipv4');
+  if (blockedV6.check(address, 'ipv6')) return false;
   // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) carry an IPv4 address that must itself be public.
   const embedded = embeddedIpv4(address);
-  return embedded === null || !blocked.check(embedded, 'ipv4');
+  return embedded === null || !blockedV4.check(embedded, 'ipv4');
 }
 
 function embeddedIpv4(address: string): string | null {
@@ -224,8 +226,8 @@ function requestOnce(target: URL, vetted: ResolvedAddress, signal: AbortSignal, 
         }
         const declared = Number(res.headers['content-length']);
         if (Number.isFinite(declared) && declared > maxBytes) {
-          res.destroy();
           reject(tooLarge(target, maxBytes));
+          res.destroy();
           return;
         }
         const chunks: Buffer[] = [];
@@ -233,8 +235,8 @@ function requestOnce(target: URL, vetted: ResolvedAddress, signal: AbortSignal, 
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > maxBytes) {
-            res.destroy();
             reject(tooLarge(target, maxBytes));
+            res.destroy();
             return;
           }
           chunks.push(chunk);
