@@ -12,6 +12,13 @@ export interface PublicUrls {
   assertion(id: string): string;
   bakedPng(id: string): string;
   bakedSvg(id: string): string;
+  // Open Badges 3.0 forms (src/openbadges/ob3): different ids, linked to the 2.0 ones with `related`.
+  issuerProfile3(id: string): string;
+  achievement(badgeId: string): string;
+  credential(assertionId: string): string;
+  bakedCredentialPng(assertionId: string): string;
+  bakedCredentialSvg(assertionId: string): string;
+  statusList(issuerId: string): string;
 }
 
 /** Every hosted id is PUBLIC_URL + path; these are baked into badges that live for decades. */
@@ -26,6 +33,12 @@ export function publicUrls(base: string): PublicUrls {
     assertion: (id) => `${base}/assertions/${id}`,
     bakedPng: (id) => `${base}/assertions/${id}/baked.png`,
     bakedSvg: (id) => `${base}/assertions/${id}/baked.svg`,
+    issuerProfile3: (id) => `${base}/issuers/${id}/ob3`,
+    achievement: (id) => `${base}/badges/${id}/ob3`,
+    credential: (id) => `${base}/credentials/${id}`,
+    bakedCredentialPng: (id) => `${base}/credentials/${id}/baked.png`,
+    bakedCredentialSvg: (id) => `${base}/credentials/${id}/baked.svg`,
+    statusList: (id) => `${base}/issuers/${id}/status/revocation`,
   };
 }
 

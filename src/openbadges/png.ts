@@ -15,11 +15,12 @@ const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const MAX_CHUNK_LENGTH = 0x7fffffff;
 // Bounds the work done on hostile input (each chunk is at least 12 bytes anyway).
 const MAX_CHUNKS = 100_000;
-const KEYWORD = 'openbadges';
+/** Open Badges 2.0 keyword; 3.0 credentials use `openbadgecredential` (openbadges-spec.md §3.3). */
+export const OB2_PNG_KEYWORD = 'openbadges';
 // Keyword, NUL, compression flag 0, method 0, empty language tag, empty translated keyword.
-// Open Badges 2.0 baking: compression MUST NOT be used; language fields carry no meaning.
-const ITXT_HEADER = Buffer.from(`${KEYWORD}\0\0\0\0\0`, 'latin1');
-const KEYWORD_PREFIX = Buffer.from(`${KEYWORD}\0`, 'latin1');
+// Open Badges baking: compression MUST NOT be used; language fields carry no meaning.
+const itxtHeader = (keyword: string) => Buffer.from(`${keyword}\0\0\0\0\0`, 'latin1');
+const keywordPrefix = (keyword: string) => Buffer.from(`${keyword}\0`, 'latin1');
 const TEXT_CHUNK_TYPES = new Set(['iTXt', 'tEXt', 'zTXt']);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -75,21 +76,23 @@ function readChunkAt(buf: Buffer, offset: number): PngChunk {
  * bakeries do. Earlier badge chunks (iTXt, legacy tEXt, zTXt) are dropped, because
  * the spec allows the `openbadges` chunk only once.
  */
-export function bakePng(png: Buffer, text: string): Buffer {
+export function bakePng(png: Buffer, text: string, keyword = OB2_PNG_KEYWORD): Buffer {
   const [ihdr, ...rest] = readPngChunks(png);
-  const kept = rest.filter((chunk) => !isBadgeChunk(chunk)).map((chunk) => chunk.raw);
-  return Buffer.concat([SIGNATURE, ihdr!.raw, buildBadgeChunk(text), ...kept]);
+  const kept = rest.filter((chunk) => !isBadgeChunk(chunk, keyword)).map((chunk) => chunk.raw);
+  return Buffer.concat([SIGNATURE, ihdr!.raw, buildBadgeChunk(text, keyword), ...kept]);
 }
 
-function isBadgeChunk(chunk: PngChunk): boolean {
-  return TEXT_CHUNK_TYPES.has(chunk.type) && hasBadgeKeyword(chunk.data);
+function isBadgeChunk(chunk: PngChunk, keyword: string): boolean {
+  return TEXT_CHUNK_TYPES.has(chunk.type) && hasBadgeKeyword(chunk.data, keyword);
 }
 
-function hasBadgeKeyword(data: Buffer): boolean {
-  return data.subarray(0, KEYWORD_PREFIX.length).equals(KEYWORD_PREFIX);
+function hasBadgeKeyword(data: Buffer, keyword: string): boolean {
+  const prefix = keywordPrefix(keyword);
+  return data.subarray(0, prefix.length).equals(prefix);
 }
 
-function buildBadgeChunk(text: string): Buffer {
+function buildBadgeChunk(text: string, keyword: string): Buffer {
+  const ITXT_HEADER = itxtHeader(keyword);
   const body = Buffer.from(text, 'utf8');
   const length = ITXT_HEADER.length + body.length;
   if (length > MAX_CHUNK_LENGTH) {
@@ -108,17 +111,17 @@ function buildBadgeChunk(text: string): Buffer {
  * else (pre-2013 legacy bakes, usually a hosted URL) the first `openbadges` tEXt
  * chunk. Returns null when the PNG is valid but carries no badge.
  */
-export function extractPng(png: Buffer): string | null {
-  const badgeChunks = readPngChunks(png).filter(isBadgeChunk);
+export function extractPng(png: Buffer, keyword = OB2_PNG_KEYWORD): string | null {
+  const badgeChunks = readPngChunks(png).filter((chunk) => isBadgeChunk(chunk, keyword));
   const itxt = badgeChunks.find((chunk) => chunk.type === 'iTXt');
-  if (itxt) return readITxtText(itxt.data);
+  if (itxt) return readITxtText(itxt.data, keyword);
   const text = badgeChunks.find((chunk) => chunk.type === 'tEXt');
-  if (text) return text.data.toString('latin1', KEYWORD_PREFIX.length);
+  if (text) return text.data.toString('latin1', keyword.length + 1);
   return null;
 }
 
-function readITxtText(data: Buffer): string {
-  let offset = KEYWORD_PREFIX.length;
+function readITxtText(data: Buffer, keyword: string): string {
+  let offset = keyword.length + 1;
   if (data.length < offset + 2) {
     throw new BakeError('png_itxt_malformed', 'The openbadges iTXt chunk is malformed.');
   }

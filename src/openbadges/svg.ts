@@ -7,10 +7,16 @@ export interface SvgBadge {
   json: string | null;
 }
 
+/** Which badge element to bake or read: its qualified name and the namespace bound to its prefix on <svg>. */
+export interface SvgBadgeFormat {
+  element: string;
+  namespace: string;
+}
+
 // Baking 2.0: the element's qualified name is literally `openbadges:assertion`
 // (the Python bakery looks it up by that name), bound to this namespace on <svg>.
-const ELEMENT = 'openbadges:assertion';
-const NAMESPACE = 'http://openbadges.org';
+export const OB2_SVG: SvgBadgeFormat = { element: 'openbadges:assertion', namespace: 'http://openbadges.org' };
+const PREFIX = 'openbadges';
 const MAX_SVG_LENGTH = 10 * 1024 * 1024;
 
 // Characters XML 1.0 does not allow anywhere in a document, even escaped.
@@ -53,27 +59,28 @@ type Token = Tag | Content;
  * openbadges:assertion elements are removed (the spec allows only one).
  * `svg` is expected to be sanitised already; a DOCTYPE is refused outright.
  */
-export function bakeSvg(svg: string, assertionId: string, json: string): string {
+export function bakeSvg(svg: string, assertionId: string | null, json: string, format: SvgBadgeFormat = OB2_SVG): string {
   checkSize(svg);
-  if (INVALID_XML_CHAR.test(assertionId)) {
+  if (assertionId !== null && INVALID_XML_CHAR.test(assertionId)) {
     throw new BakeError('svg_invalid_char', 'The assertion id contains characters XML cannot represent.');
   }
   const root = findRoot(svg);
-  const element =
-    `<${ELEMENT} verify="${escapeAttribute(assertionId)}">` +
-    `<![CDATA[${makeCdataSafe(json)}]]></${ELEMENT}>`;
+  const name = format.element;
+  // 3.0 credentials with an embedded proof carry no `verify` attribute (openbadges-spec.md §3.3).
+  const verify = assertionId === null ? '' : ` verify="${escapeAttribute(assertionId)}"`;
+  const element = `<${name}${verify}>` + `<![CDATA[${makeCdataSafe(json)}]]></${name}>`;
   const nameEnd = root.start + '<svg'.length;
   const openTagEnd = root.selfClosing ? root.end - 2 : root.end - 1;
   const parts = [
     svg.slice(0, nameEnd),
-    namespaceDeclarationFor(root),
+    namespaceDeclarationFor(root, format.namespace),
     svg.slice(nameEnd, openTagEnd),
     '>',
     element,
   ];
   if (root.selfClosing) parts.push('</svg>');
   let cursor = root.end;
-  for (const span of findBadgeElements(svg, root.end)) {
+  for (const span of findBadgeElements(svg, root.end, name)) {
     parts.push(svg.slice(cursor, span.start));
     cursor = span.end;
   }
@@ -86,14 +93,15 @@ export function bakeSvg(svg: string, assertionId: string, json: string): string 
  * text (CDATA verbatim, entities in plain text decoded). Returns null when the SVG
  * has none. The body is returned unparsed so callers can report bad JSON themselves.
  */
-export function extractSvg(svg: string): SvgBadge | null {
+export function extractSvg(svg: string, format: SvgBadgeFormat = OB2_SVG): SvgBadge | null {
   checkSize(svg);
+  const name = format.element;
   let pos = 0;
   for (let token = nextToken(svg, pos); token; token = nextToken(svg, pos)) {
     pos = token.end;
-    if (token.kind !== 'start' || token.name !== ELEMENT) continue;
+    if (token.kind !== 'start' || token.name !== name) continue;
     const verify = parseAttributes(token.attributes).get('verify');
-    const body = token.selfClosing ? '' : readBody(svg, token).text.trim();
+    const body = token.selfClosing ? '' : readBody(svg, token, name).text.trim();
     return { verify: verify ?? null, json: body === '' ? null : body };
   }
   return null;
@@ -120,28 +128,28 @@ function findRoot(svg: string): Tag {
   throw new BakeError('svg_root', 'Not an SVG document: the root element must be <svg>.');
 }
 
-function namespaceDeclarationFor(root: Tag): string {
-  const declared = parseAttributes(root.attributes).get('xmlns:openbadges');
-  if (declared === undefined) return ` xmlns:openbadges="${NAMESPACE}"`;
-  if (declared === NAMESPACE) return '';
+function namespaceDeclarationFor(root: Tag, namespace: string): string {
+  const declared = parseAttributes(root.attributes).get(`xmlns:${PREFIX}`);
+  if (declared === undefined) return ` xmlns:${PREFIX}="${namespace}"`;
+  if (declared === namespace) return '';
   throw new BakeError('svg_namespace', 'The SVG binds the openbadges prefix to another namespace.');
 }
 
 /** Spans of every top-level openbadges:assertion element after `from`. */
-function findBadgeElements(svg: string, from: number): Array<{ start: number; end: number }> {
+function findBadgeElements(svg: string, from: number, name: string): Array<{ start: number; end: number }> {
   const spans: Array<{ start: number; end: number }> = [];
   let pos = from;
   for (let token = nextToken(svg, pos); token; token = nextToken(svg, pos)) {
     pos = token.end;
-    if (token.kind !== 'start' || token.name !== ELEMENT) continue;
-    if (!token.selfClosing) pos = readBody(svg, token).end;
+    if (token.kind !== 'start' || token.name !== name) continue;
+    if (!token.selfClosing) pos = readBody(svg, token, name).end;
     spans.push({ start: token.start, end: pos });
   }
   return spans;
 }
 
 /** Text content up to the matching end tag, like DOM textContent. */
-function readBody(svg: string, open: Tag): { text: string; end: number } {
+function readBody(svg: string, open: Tag, name: string): { text: string; end: number } {
   let depth = 1;
   let text = '';
   let pos = open.end;
@@ -149,13 +157,13 @@ function readBody(svg: string, open: Tag): { text: string; end: number } {
     pos = token.end;
     if (token.kind === 'text') text += decodeEntities(token.content);
     else if (token.kind === 'cdata') text += token.content;
-    else if (token.kind === 'start' && token.name === ELEMENT && !token.selfClosing) depth += 1;
-    else if (token.kind === 'end' && token.name === ELEMENT && --depth === 0) {
+    else if (token.kind === 'start' && token.name === name && !token.selfClosing) depth += 1;
+    else if (token.kind === 'end' && token.name === name && --depth === 0) {
       // XML 1.0 §2.11: parsers hand over every line break as \n.
       return { text: text.replace(/\r\n?/g, '\n'), end: pos };
     }
   }
-  throw new BakeError('svg_malformed', `SVG is malformed: <${ELEMENT}> is never closed.`);
+  throw new BakeError('svg_malformed', `SVG is malformed: <${name}> is never closed.`);
 }
 
 /**
