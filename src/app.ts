@@ -18,6 +18,7 @@ import { PublicCache } from './web/public-cache.js';
 import { buildRoutes, type RouteInfo } from './web/routes.js';
 import { createCsrf, sameOriginOnly, securityHeaders } from './web/security.js';
 import { SqliteSessionStore } from './web/session-store.js';
+import { redactUrl } from './web/redact-url.js';
 
 export interface AppDeps {
   db: Db;
@@ -66,7 +67,7 @@ export function createApp(deps: AppDeps): Kiln {
       // URLs only: never bodies, cookies, or Authorization headers.
       serializers: {
         // Query strings can carry invitation codes and search terms (emails): log the path only.
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }),
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url.split('?')[0]!) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       autoLogging: { ignore: (req) => req.url === '/health' },
@@ -97,9 +98,16 @@ export function createApp(deps: AppDeps): Kiln {
   app.use(express.urlencoded({ extended: true, limit: '1mb', parameterLimit: 2000 }));
   // Forms with a file: one image at most, kept in memory, size-capped before it reaches sharp.
   app.use(
-    multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 200, fieldSize: 100_000 } }).single(
-      'image',
-    ),
+    multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 200, fieldSize: 100_000 } }).fields([
+      { name: 'image', maxCount: 1 },
+      { name: 'csv', maxCount: 1 },
+    ]),
+    // Handlers read the image as req.file (as with .single('image')); a bulk-award CSV stays in req.files.csv.
+    (req: Request, _res: Response, next: NextFunction) => {
+      const image = (req.files as Record<string, Express.Multer.File[]> | undefined)?.image?.[0];
+      if (image) req.file = image;
+      next();
+    },
   );
   app.use(
     session({

@@ -1,5 +1,12 @@
 import type { Db } from '../db/database.js';
 import { apiTokensRepo } from './api-tokens.js';
+import { assertionCorrectionsRepo } from './assertion-corrections.js';
+import { awardBatchesRepo } from './award-batches.js';
+import { awardEmailTemplatesRepo } from './award-email-templates.js';
+import { claimsRepo } from './claims.js';
+import { learnersRepo } from './learners.js';
+import { outboxRepo } from './outbox.js';
+import { workshopSessionsRepo } from './workshop-sessions.js';
 import { assertionsRepo } from './assertions.js';
 import { badgeClassesRepo } from './badge-classes.js';
 import { invitationsRepo } from './invitations.js';
@@ -17,6 +24,13 @@ export function createRepos(db: Db) {
     issuers: issuersRepo(db),
     badgeClasses: badgeClassesRepo(db),
     assertions: assertionsRepo(db),
+    awardBatches: awardBatchesRepo(db),
+    awardEmailTemplates: awardEmailTemplatesRepo(db),
+    outbox: outboxRepo(db),
+    assertionCorrections: assertionCorrectionsRepo(db),
+    workshopSessions: workshopSessionsRepo(db),
+    claims: claimsRepo(db),
+    learners: learnersRepo(db),
   };
 }
 

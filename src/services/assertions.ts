@@ -29,9 +29,28 @@ const dateTime = (label: string) =>
     })
     .transform((v) => new Date(/T/.test(v) ? v : `${v}T00:00:00Z`));
 
+/** What one recipient may carry beyond the shared values: CSV rows give their own narrative, evidence and dates. */
+const RecipientInput = z.object({
+  email: z.string(),
+  name: z.string().optional(),
+  line: z.number().int().optional(),
+  narrative: z.string().optional(),
+  evidence: z.array(z.unknown()).optional(),
+  issuedOn: z.string().optional(),
+  expires: z.string().nullable().optional(),
+});
+
+const RecipientOverrides = z.object({
+  name: z.string().trim().max(200, 'the name is longer than 200 characters.').optional(),
+  narrative: text.optional(10000).optional(),
+  evidence: z.array(EvidenceInput).max(20, 'at most 20 evidence items.').optional(),
+  issuedOn: dateTime('the issue date').optional(),
+  expires: dateTime('the expiry date').nullable().optional(),
+});
+
 export const AwardInput = z.object({
   recipients: z
-    .array(z.object({ email: z.string(), name: z.string().trim().max(200).optional(), line: z.number().int().optional() }))
+    .array(RecipientInput)
     .min(1, 'Add at least one recipient email.')
     .max(MAX_RECIPIENTS_PER_AWARD, `At most ${MAX_RECIPIENTS_PER_AWARD} recipients at once.`),
   narrative: text.optional(10000).optional(),
@@ -52,7 +71,41 @@ export function statusOf(assertion: Pick<Assertion, 'revokedAt' | 'expires'>, no
   return 'active';
 }
 
-export function assertionsService(ctx: ServiceContext, badgeClasses: BadgeClassesService) {
+export interface LineProblem {
+  line: number;
+  message: string;
+}
+
+/** A refused award with every problem by line (the form shows the first 20; CSV previews and the API show all). */
+export class AwardValidationError extends ValidationError {
+  constructor(
+    fields: Record<string, string>,
+    readonly lines: LineProblem[],
+    message?: string,
+  ) {
+    super(fields, message);
+  }
+}
+
+export interface AwardOptions {
+  /** Queue each new award's email in the same transaction. */
+  notify?: boolean;
+  /** Runs inside the award transaction with the new awards (batch lines, claims, corrections). */
+  within?: (awards: Assertion[]) => void;
+}
+
+/** What awarding needs from the mail outbox; optional so the service also works without one. */
+export interface AwardMailer {
+  enqueueAwardEmails(awards: Assertion[]): void;
+}
+
+const cleanEvidence = (e: { url?: string; narrative?: string; name?: string }) => ({
+  ...(e.url ? { url: e.url } : {}),
+  ...(e.narrative ? { narrative: e.narrative } : {}),
+  ...(e.name ? { name: e.name } : {}),
+});
+
+export function assertionsService(ctx: ServiceContext, badgeClasses: BadgeClassesService, mail?: AwardMailer) {
   const { repos, db, urls } = ctx;
 
   function findPublic(id: string): Assertion | null {
@@ -81,31 +134,56 @@ export function assertionsService(ctx: ServiceContext, badgeClasses: BadgeClasse
     if (expires && expires.getTime() <= issuedOn.getTime()) fields.expires = 'The expiry date must be after the issue date.';
 
     const seen = new Map<string, number>();
-    const badLines: string[] = [];
+    const problems: LineProblem[] = [];
+    const problem = (line: number, message: string) => problems.push({ line, message: `Line ${line}: ${message}` });
+    const sharedEvidence = input.evidence.map(cleanEvidence);
     const recipients = input.recipients.map((r, index) => {
-      const parsed = recipientEmail.safeParse(r.email);
       const line = r.line ?? index + 1;
-      if (!parsed.success) {
-        badLines.push(`Line ${line}: "${r.email.trim().slice(0, 100)}" is not an email address.`);
+      const parsed = recipientEmail.safeParse(r.email);
+      let email: string | null = null;
+      if (!parsed.success) problem(line, `"${r.email.trim().slice(0, 100)}" is not an email address.`);
+      else {
+        email = normaliseEmail(parsed.data);
+        const earlier = seen.get(email);
+        if (earlier !== undefined) problem(line, `${email} is already on line ${earlier}.`);
+        seen.set(email, line);
+      }
+      const own = RecipientOverrides.safeParse(r);
+      if (!own.success) {
+        for (const issue of own.error.issues) problem(line, issue.message.replace(/^./, (c) => c.toLowerCase()));
         return null;
       }
-      const normalised = normaliseEmail(parsed.data);
-      const earlier = seen.get(normalised);
-      if (earlier !== undefined) badLines.push(`Line ${line}: ${normalised} is already on line ${earlier}.`);
-      seen.set(normalised, line);
-      return { email: normalised, name: r.name || null };
+      const o = own.data;
+      const rowIssued = o.issuedOn ?? issuedOn;
+      if (o.issuedOn && rowIssued.getTime() > now.getTime() + 60_000) problem(line, 'the issue date cannot be in the future.');
+      const rowExpires =
+        o.expires !== undefined
+          ? o.expires
+          : o.issuedOn && input.expires === undefined
+            ? badge.expiresAfterDays
+              ? new Date(rowIssued.getTime() + badge.expiresAfterDays * 86_400_000)
+              : null
+            : expires;
+      if ((o.issuedOn || o.expires) && rowExpires && rowExpires.getTime() <= rowIssued.getTime()) {
+        problem(line, 'the expiry date must be after the issue date.');
+      }
+      if (email === null) return null;
+      return {
+        email,
+        name: o.name || null,
+        narrative: o.narrative || input.narrative || null,
+        evidence: o.evidence && o.evidence.length > 0 ? o.evidence.map(cleanEvidence) : sharedEvidence,
+        issuedOn: isoSeconds(rowIssued),
+        expires: rowExpires ? isoSeconds(rowExpires) : null,
+      };
     });
-    if (badLines.length > 0) fields.recipients = badLines.slice(0, 20).join('\n') + (badLines.length > 20 ? `\n…and ${badLines.length - 20} more.` : '');
-    if (Object.keys(fields).length > 0) throw new ValidationError(fields);
+    if (problems.length > 0) {
+      fields.recipients =
+        problems.slice(0, 20).map((p) => p.message).join('\n') + (problems.length > 20 ? `\n…and ${problems.length - 20} more.` : '');
+    }
+    if (Object.keys(fields).length > 0) throw new AwardValidationError(fields, problems);
 
     const createdAt = now.toISOString();
-    const issued = isoSeconds(issuedOn);
-    const expiry = expires ? isoSeconds(expires) : null;
-    const evidence = input.evidence.map((e) => ({
-      ...(e.url ? { url: e.url } : {}),
-      ...(e.narrative ? { narrative: e.narrative } : {}),
-      ...(e.name ? { name: e.name } : {}),
-    }));
     const awards: Assertion[] = recipients.map((r) => {
       const salt = crypto.randomBytes(16).toString('hex');
       return {
@@ -116,10 +194,10 @@ export function assertionsService(ctx: ServiceContext, badgeClasses: BadgeClasse
         recipientName: r!.name,
         salt,
         identityHash: hashIdentity(r!.email, salt),
-        issuedOn: issued,
-        expires: expiry,
-        narrative: input.narrative || null,
-        evidence,
+        issuedOn: r!.issuedOn,
+        expires: r!.expires,
+        narrative: r!.narrative,
+        evidence: r!.evidence,
         revokedAt: null,
         revocationReason: null,
         awardedBy: userId,
@@ -149,10 +227,13 @@ export function assertionsService(ctx: ServiceContext, badgeClasses: BadgeClasse
     },
 
     /** Validates every recipient first, naming each bad line, then writes all awards in one transaction or none. */
-    award(badgeId: string, userId: string, raw: unknown): Assertion[] {
+    award(badgeId: string, userId: string, raw: unknown, options: AwardOptions = {}): Assertion[] {
       const awards = prepareAward(badgeId, userId, raw);
       db.transaction(() => {
         for (const award of awards) repos.assertions.insert(award);
+        // The award emails are queued in the same transaction: no award without its email, no email without its award.
+        if (options.notify && mail) mail.enqueueAwardEmails(awards);
+        options.within?.(awards);
       })();
       return awards;
     },

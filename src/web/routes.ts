@@ -16,6 +16,8 @@ import { assertionApi } from './api/assertions.js';
 import { badgeClassApi } from './api/badge-classes.js';
 import { issuerApi } from './api/issuers.js';
 import { apiOnly } from './api/common.js';
+import { bulkAwardPages } from './pages/bulk-awards.js';
+import { bulkAwardApi, csvBody } from './api/bulk-awards.js';
 
 export interface RouteDeps {
   services: Services;
@@ -35,6 +37,7 @@ export function buildRoutes({ services, cache, passport, config }: RouteDeps) {
   const awards = assertionPages(services);
   const hosted = publicDocuments(services, cache);
   const api = { issuers: issuerApi(services), badges: badgeClassApi(services), assertions: assertionApi(services) };
+  const bulk = { pages: bulkAwardPages(services), api: bulkAwardApi(services) };
 
   // Failed logins answer 401, so only they count: 10 per 15 minutes per address.
   const loginLimit = rateLimit({ windowMs: 15 * 60_000, limit: 10, skipSuccessfulRequests: true, handler: accounts.tooManyAttempts });
@@ -93,6 +96,13 @@ export function buildRoutes({ services, cache, passport, config }: RouteDeps) {
   router.get('/manage/assertions/:assertionId', requireUser, awards.show);
   router.post('/manage/assertions/:assertionId/revoke', requireUser, awards.revoke);
 
+  // Bulk awards from a CSV file: upload and check every line, confirm, then the result and its CSV
+  router.get('/manage/badges/:badgeId/award/bulk', requireUser, requireBadgeRole('awarder'), bulk.pages.uploadForm);
+  router.post('/manage/badges/:badgeId/award/bulk', requireUser, requireBadgeRole('awarder'), bulk.pages.preview);
+  router.post('/manage/badges/:badgeId/award/bulk/:batchId', requireUser, requireBadgeRole('awarder'), bulk.pages.confirm);
+  router.get('/manage/badges/:badgeId/award/bulk/:batchId', requireUser, requireBadgeRole('awarder'), bulk.pages.result);
+  router.get('/manage/badges/:badgeId/award/bulk/:batchId/result.csv', requireUser, requireBadgeRole('awarder'), bulk.pages.resultCsv);
+
   // JSON API: bearer tokens only; errors are {"error":{code,message,details}}
   const v1 = express.Router();
   v1.use(apiTokenAuth(services.accounts), apiOnly);
@@ -109,6 +119,8 @@ export function buildRoutes({ services, cache, passport, config }: RouteDeps) {
   v1.post('/badges/:badgeId/assertions', api.assertions.create);
   v1.get('/assertions/:assertionId', api.assertions.get);
   v1.post('/assertions/:assertionId/revoke', api.assertions.revoke);
+  // A CSV body, not JSON: registered before the v1 router, whose JSON-only check would refuse it.
+  router.post('/api/v1/badges/:badgeId/assertions/bulk', apiTokenAuth(services.accounts), bulk.api.requireAwarder, csvBody, bulk.api.create);
   router.use('/api/v1', v1);
 
   void config;
