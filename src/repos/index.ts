@@ -9,6 +9,8 @@ import { outboxRepo } from './outbox.js';
 import { workshopSessionsRepo } from './workshop-sessions.js';
 import { assertionsRepo } from './assertions.js';
 import { badgeClassesRepo } from './badge-classes.js';
+import { canvasesRepo } from './canvases.js';
+import { designsRepo } from './designs.js';
 import { invitationsRepo } from './invitations.js';
 import { issuersRepo } from './issuers.js';
 import { sessionsRepo } from './sessions.js';
@@ -24,6 +26,8 @@ export function createRepos(db: Db) {
     issuers: issuersRepo(db),
     badgeClasses: badgeClassesRepo(db),
     assertions: assertionsRepo(db),
+    designs: designsRepo(db),
+    canvases: canvasesRepo(db),
     awardBatches: awardBatchesRepo(db),
     awardEmailTemplates: awardEmailTemplatesRepo(db),
     outbox: outboxRepo(db),

@@ -16,6 +16,9 @@ import { assertionApi } from './api/assertions.js';
 import { badgeClassApi } from './api/badge-classes.js';
 import { issuerApi } from './api/issuers.js';
 import { apiOnly } from './api/common.js';
+import { designPages } from './pages/designs.js';
+import { canvasPages } from './pages/canvases.js';
+import { designApi } from './api/designs.js';
 import { bulkAwardPages } from './pages/bulk-awards.js';
 import { bulkAwardApi, csvBody } from './api/bulk-awards.js';
 
@@ -36,6 +39,8 @@ export function buildRoutes({ services, cache, passport, config }: RouteDeps) {
   const badges = badgeClassPages(services);
   const awards = assertionPages(services);
   const hosted = publicDocuments(services, cache);
+  const designer = { pages: designPages(services), api: designApi(services) };
+  const canvas = canvasPages(services);
   const api = { issuers: issuerApi(services), badges: badgeClassApi(services), assertions: assertionApi(services) };
   const bulk = { pages: bulkAwardPages(services), api: bulkAwardApi(services) };
 
@@ -103,6 +108,30 @@ export function buildRoutes({ services, cache, passport, config }: RouteDeps) {
   router.get('/manage/badges/:badgeId/award/bulk/:batchId', requireUser, requireBadgeRole('awarder'), bulk.pages.result);
   router.get('/manage/badges/:badgeId/award/bulk/:batchId/result.csv', requireUser, requireBadgeRole('awarder'), bulk.pages.resultCsv);
 
+  // Badge designer (any signed-in user may design; saving needs an editor role on the chosen issuer) and saved designs
+  router.get('/designer', requireUser, designer.pages.designer);
+  router.post('/designer', requireUser, designer.pages.create);
+  router.post('/designer/preview', requireUser, designer.pages.preview);
+  router.get('/designer/icons', requireUser, designer.pages.icons);
+  router.get('/designer/icons/:name.svg', designer.pages.icon);
+  router.get('/designer/templates', requireUser, designer.pages.templates);
+  router.get('/manage/issuers/:issuerId/designs', requireUser, requireIssuerRole('awarder'), designer.pages.list);
+  router.get('/manage/designs/:designId', requireUser, designer.pages.show);
+  router.get('/manage/designs/:designId/image.png', requireUser, designer.pages.image('png'));
+  router.get('/manage/designs/:designId/image.svg', requireUser, designer.pages.image('svg'));
+  router.get('/manage/designs/:designId/edit', requireUser, designer.pages.editForm);
+  router.post('/manage/designs/:designId', requireUser, designer.pages.update);
+  router.post('/manage/designs/:designId/duplicate', requireUser, designer.pages.duplicate);
+  router.post('/manage/designs/:designId/template', requireUser, designer.pages.setTemplate);
+
+  // Badge Canvas planner: one canvas per badge idea, printable for workshop tables
+  router.get('/manage/issuers/:issuerId/canvases', requireUser, requireIssuerRole('awarder'), canvas.list);
+  router.get('/manage/issuers/:issuerId/canvases/new', requireUser, requireIssuerRole('editor'), canvas.newForm);
+  router.post('/manage/issuers/:issuerId/canvases', requireUser, requireIssuerRole('editor'), canvas.create);
+  router.get('/manage/canvases/:canvasId', requireUser, canvas.editForm);
+  router.post('/manage/canvases/:canvasId', requireUser, canvas.update);
+  router.get('/manage/canvases/:canvasId/print', requireUser, canvas.print);
+
   // JSON API: bearer tokens only; errors are {"error":{code,message,details}}
   const v1 = express.Router();
   v1.use(apiTokenAuth(services.accounts), apiOnly);
@@ -119,6 +148,12 @@ export function buildRoutes({ services, cache, passport, config }: RouteDeps) {
   v1.post('/badges/:badgeId/assertions', api.assertions.create);
   v1.get('/assertions/:assertionId', api.assertions.get);
   v1.post('/assertions/:assertionId/revoke', api.assertions.revoke);
+  v1.post('/designs/render', designer.api.render);
+  v1.get('/designs/templates', designer.api.templates);
+  v1.get('/designs/:designId', designer.api.get);
+  v1.patch('/designs/:designId', designer.api.update);
+  v1.get('/issuers/:issuerId/designs', designer.api.list);
+  v1.post('/issuers/:issuerId/designs', designer.api.create);
   // A CSV body, not JSON: registered before the v1 router, whose JSON-only check would refuse it.
   router.post('/api/v1/badges/:badgeId/assertions/bulk', apiTokenAuth(services.accounts), bulk.api.requireAwarder, csvBody, bulk.api.create);
   router.use('/api/v1', v1);

@@ -32,8 +32,9 @@ export function badgeClassResource(badge: BadgeClass, urls: PublicUrls, locked: 
 
 /** The API's nested `criteria` becomes the service's flat fields; only keys that were sent are passed (PATCH). */
 function toServiceInput(body: Record<string, unknown>) {
-  const { image, criteria, ...rest } = body;
+  const { image, criteria, design, ...rest } = body;
   const input: Record<string, unknown> = { ...rest };
+  if (image !== undefined && design !== undefined) throw new ValidationError({ design: 'Send either image or design, not both.' });
   if (criteria !== undefined) {
     if (typeof criteria !== 'object' || criteria === null || Array.isArray(criteria)) {
       throw new ValidationError({ criteria: 'criteria must be an object: {"narrative": "…", "url": "https://…"}.' });
@@ -43,7 +44,7 @@ function toServiceInput(body: Record<string, unknown>) {
     if ('url' in c) input.criteriaUrl = c.url ?? null;
   }
   const upload = image === undefined || image === null ? null : uploadFromDataUri(typeof image === 'string' ? image : '', 'image');
-  return { input, upload, imageGiven: image !== undefined };
+  return { input, upload, imageGiven: image !== undefined, design };
 }
 
 export function badgeClassApi(services: Services) {
@@ -59,8 +60,10 @@ export function badgeClassApi(services: Services) {
 
     async create(req: Request, res: Response) {
       const badge = await (async () => {
-        const { input, upload } = toServiceInput(jsonBody(req));
-        return badgeClasses.create(String(req.params.issuerId), currentUser(req).id, input, upload);
+        const { input, upload, design } = toServiceInput(jsonBody(req));
+        const drawn = design !== undefined ? await services.designs.badgeImageFrom(design) : null;
+        if (drawn && input.imageCaption === undefined) input.imageCaption = drawn.altText;
+        return badgeClasses.create(String(req.params.issuerId), currentUser(req).id, input, upload ?? drawn?.upload ?? null);
       })().catch((err: unknown) => renameFields(err, API_NAMES));
       res.status(201).location(`/api/v1/badges/${badge.id}`).json(resource(badge));
     },
@@ -72,8 +75,9 @@ export function badgeClassApi(services: Services) {
 
     async update(req: Request, res: Response) {
       const badge = await (async () => {
-        const { input, upload } = toServiceInput(jsonBody(req));
-        return badgeClasses.update(String(req.params.badgeId), currentUser(req).id, input, upload);
+        const { input, upload, design } = toServiceInput(jsonBody(req));
+        const drawn = design !== undefined ? await services.designs.badgeImageFrom(design) : null;
+        return badgeClasses.update(String(req.params.badgeId), currentUser(req).id, input, upload ?? drawn?.upload ?? null);
       })().catch((err: unknown) => renameFields(err, API_NAMES));
       res.json(resource(badge));
     },

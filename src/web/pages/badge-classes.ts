@@ -4,6 +4,7 @@ import type { Issuer } from '../../repos/issuers.js';
 import type { Services } from '../../services/index.js';
 import { currentUser } from '../auth.js';
 import { formContext } from '../forms.js';
+import { badgeFormStart, designUploadOf } from './badge-starts.js';
 import { renderMarkdown } from '../markdown.js';
 import { badgeClassFormInput, badgeClassFormValues, badgeClassValues, pageQuery, uploadOf } from './form-input.js';
 
@@ -21,14 +22,16 @@ export function badgeClassPages(services: Services) {
   });
 
   return {
-    newForm(_req: Request, res: Response) {
-      res.render('badge-classes/form', { ...formLocals(res.locals.issuer as Issuer, null), values: { alignments: [] } });
+    newForm(req: Request, res: Response) {
+      const issuer = res.locals.issuer as Issuer;
+      res.render('badge-classes/form', { ...formLocals(issuer, null), values: { alignments: [], ...badgeFormStart(services, req, issuer.id) } });
     },
 
     async create(req: Request, res: Response) {
       const issuer = res.locals.issuer as Issuer;
       formContext(res, 'badge-classes/form', formLocals(issuer, null), badgeClassFormValues(body(req)));
-      const badge = await badgeClasses.create(issuer.id, currentUser(req).id, badgeClassFormInput(body(req)), uploadOf(req));
+      const image = uploadOf(req) ?? (await designUploadOf(services, req));
+      const badge = await badgeClasses.create(issuer.id, currentUser(req).id, badgeClassFormInput(body(req)), image);
       res.redirect(303, `/manage/badges/${badge.id}`);
     },
 
