@@ -188,7 +188,8 @@ async function vet(target: URL, lookup: LookupFn, allowed: (address: string) => 
       `${host} resolves to ${refused.address}; private, loopback and link-local addresses are refused`,
     );
   }
-  return addresses[0]!;
+  // Every address passed; IPv4 first, since many servers publish AAAA records they cannot be reached on.
+  return addresses.find((a) => a.family === 4) ?? addresses[0]!;
 }
 
 interface Answer {

@@ -126,13 +126,15 @@ describe('POST /api/v1/verify and the /verify page, with badges from another iss
     expect(res.text).toMatch(/File award\.png \(\d+ bytes, SHA-256 [0-9a-f]{64}\)/);
     expect(res.text).toContain('<img src="data:image/png;base64,');
 
-    const fields = Object.fromEntries([...res.text.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]]));
+    const fields: Record<string, string> = Object.fromEntries(
+      [...res.text.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!]),
+    );
     expect(fields.view).toBe('receipt');
     const decode = (s: string) => s.replace(/&#34;/g, '"').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
     const receipt = await request(app)
       .post('/verify')
       .type('form')
-      .send(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, decode(v!)])));
+      .send(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, decode(v)])));
     expect(receipt.status).toBe(200);
     expect(receipt.text).toContain('Badge verification receipt');
     expect(receipt.text).toContain('data-verdict="valid"');
@@ -174,6 +176,29 @@ describe('POST /api/v1/verify and the /verify page, with badges from another iss
     expect(over.status).toBe(429);
     expect(over.body.error.code).toBe('rate_limited');
     expect((await request(limited).get('/verify')).status).toBe(200);
+  });
+});
+
+describe('inProcessFetch', () => {
+  it('answers only URLs under PUBLIC_URL, with the path prefix a proxy strips, and no network', async () => {
+    const seen: Array<{ url?: string; accept?: string; host?: string }> = [];
+    const local = inProcessFetch('https://kiln.example/badges', (req, res) => {
+      seen.push({ url: req.url, accept: req.headers.accept, host: req.headers.host });
+      res.writeHead(req.url === '/gone' ? 410 : 200, { 'Content-Type': 'application/ld+json; charset=utf-8' });
+      res.end('{"ok":true}');
+    });
+    expect(await local('https://kiln.example/badges/issuers/1?x=1')).toEqual({
+      url: 'https://kiln.example/badges/issuers/1?x=1',
+      status: 200,
+      contentType: 'application/ld+json',
+      body: Buffer.from('{"ok":true}'),
+    });
+    expect(await local('https://kiln.example/badges/gone')).toMatchObject({ status: 410 });
+    expect(seen.map((s) => s.url)).toEqual(['/issuers/1?x=1', '/gone']);
+    expect(seen[0]).toMatchObject({ accept: 'application/ld+json, application/json, image/png, image/svg+xml', host: 'kiln.example' });
+    for (const other of ['https://kiln.example/badgesx/1', 'https://kiln.example/other', 'http://kiln.example/badges/1', 'https://evil.example/badges/1', 'nonsense']) {
+      expect(await local(other)).toBeNull();
+    }
   });
 });
 
