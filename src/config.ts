@@ -19,6 +19,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIGNUP: z.enum(['open', 'invite', 'closed']).default('open'),
   VERIFY_ALLOW_PRIVATE_NETWORKS: boolean.default(false),
+  KILN_KEY_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
 });
 
 export interface Config {
@@ -32,6 +33,8 @@ export interface Config {
   readonly logLevel: string;
   readonly signup: 'open' | 'invite' | 'closed';
   readonly verifyAllowPrivateNetworks: boolean;
+  /** Encrypts issuers' private signing keys; unset → a secret generated into DATA_DIR/secrets.json. */
+  readonly keySecret: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -57,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: c.LOG_LEVEL,
     signup: c.SIGNUP,
     verifyAllowPrivateNetworks: c.VERIFY_ALLOW_PRIVATE_NETWORKS,
+    keySecret: c.KILN_KEY_SECRET,
   });
 }
 

@@ -80,6 +80,16 @@ export interface AssertionFacts {
   evidence: Array<{ url?: string; narrative?: string; name?: string }>;
 }
 
+/**
+ * The same object's Open Badges 3.0 form, at its own id (migrating guide: never one combined document). The 3.0
+ * class is named by full IRI because the 2.0 context does not define it.
+ */
+const related = (id: string, ob3Class: string) => ({
+  id,
+  type: [`https://purl.imsglobal.org/spec/vc/ob/vocab.html#${ob3Class}`],
+  version: 'Open Badges v3p0',
+});
+
 export function issuerProfileJson(issuer: IssuerFacts, urls: PublicUrls) {
   return {
     '@context': OB2_CONTEXT,
@@ -90,6 +100,7 @@ export function issuerProfileJson(issuer: IssuerFacts, urls: PublicUrls) {
     email: issuer.email,
     ...(issuer.description ? { description: issuer.description } : {}),
     ...(issuer.hasImage ? { image: urls.issuerImage(issuer.id) } : {}),
+    related: [related(urls.issuerProfile3(issuer.id), 'Profile')],
     // No `verification` policy: the default (assertion ids on the issuer's origin) is exactly ours, and
     // validators reject allowedOrigins that carry ports or localhost (§1.6).
   };
@@ -119,6 +130,7 @@ export function badgeClassJson(badge: BadgeClassFacts, urls: PublicUrls) {
       ...(a.targetFramework ? { targetFramework: a.targetFramework } : {}),
       ...(a.targetCode ? { targetCode: a.targetCode } : {}),
     })),
+    related: [related(urls.achievement(badge.id), 'Achievement')],
   };
 }
 
@@ -134,6 +146,7 @@ export function assertionJson(assertion: AssertionFacts, urls: PublicUrls) {
     ...(assertion.expires ? { expires: assertion.expires } : {}),
     // The baked image, never the plain badge image (§1.4).
     image: urls.bakedPng(assertion.id),
+    related: [related(urls.credential(assertion.id), 'OpenBadgeCredential')],
     ...(assertion.narrative ? { narrative: assertion.narrative } : {}),
     ...(assertion.evidence.length > 0
       ? {

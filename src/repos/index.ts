@@ -15,6 +15,9 @@ import { invitationsRepo } from './invitations.js';
 import { issuersRepo } from './issuers.js';
 import { sessionsRepo } from './sessions.js';
 import { usersRepo } from './users.js';
+import { credentialsRepo } from './credentials.js';
+import { issuerKeysRepo } from './issuer-keys.js';
+import { statusListsRepo } from './status-lists.js';
 
 /** Every prepared statement, made once per connection. */
 export function createRepos(db: Db) {
@@ -26,6 +29,9 @@ export function createRepos(db: Db) {
     issuers: issuersRepo(db),
     badgeClasses: badgeClassesRepo(db),
     assertions: assertionsRepo(db),
+    issuerKeys: issuerKeysRepo(db),
+    credentials: credentialsRepo(db),
+    statusLists: statusListsRepo(db),
     designs: designsRepo(db),
     canvases: canvasesRepo(db),
     awardBatches: awardBatchesRepo(db),

@@ -6,18 +6,22 @@ import { bulkAwardsService } from './bulk-awards.js';
 import type { ServiceContext } from './context.js';
 import { designsService } from './designs.js';
 import { issuersService } from './issuers.js';
+import { credentialsService } from './credentials.js';
+import { keysService } from './keys.js';
 import { mailService } from './mail.js';
 
 export function createServices(ctx: ServiceContext) {
   const accounts = accountsService(ctx);
-  const issuers = issuersService(ctx);
+  const keys = keysService(ctx);
+  const issuers = issuersService(ctx, keys);
   const badgeClasses = badgeClassesService(ctx, issuers);
   const mail = mailService(ctx, issuers);
   const assertions = assertionsService(ctx, badgeClasses, mail);
   const bulkAwards = bulkAwardsService(ctx, badgeClasses, assertions);
   const designs = designsService(ctx, issuers);
   const canvases = canvasesService(ctx, issuers);
-  return { ctx, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, designs, canvases };
+  const credentials = credentialsService(ctx, { issuers, badgeClasses, assertions, keys });
+  return { ctx, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, designs, canvases, keys, credentials };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -5,6 +5,7 @@ import { issuerProfileJson } from '../openbadges/documents.js';
 import type { Issuer, Role } from '../repos/issuers.js';
 import type { PageQuery } from '../repos/pagination.js';
 import type { ServiceContext } from './context.js';
+import { keysService, type KeysService } from './keys.js';
 import { normaliseUpload, type Upload } from './uploads.js';
 import { email, httpUrl, parseInput, text } from './validation.js';
 
@@ -24,7 +25,7 @@ export const MemberInput = z.object({
   role: z.enum(ROLES, 'Choose owner, editor or awarder.'),
 });
 
-export function issuersService(ctx: ServiceContext) {
+export function issuersService(ctx: ServiceContext, keys: KeysService = keysService(ctx)) {
   const { repos, db } = ctx;
 
   /** Non-members get 404 (the object may as well not exist); members below the role get 403. */
@@ -50,8 +51,11 @@ export function issuersService(ctx: ServiceContext) {
       const image = upload ? await normaliseUpload(upload, 'image') : null;
       const id = crypto.randomUUID();
       const now = ctx.now().toISOString();
+      // Every issuer signs its Open Badges 3.0 credentials with its own key, made with it.
+      const key = await keys.generate(id, now);
       db.transaction(() => {
         repos.issuers.insert({ id, ...input, imagePng: image?.png ?? null, imageSvg: image?.svg ?? null, now });
+        keys.store(key);
         repos.issuers.addMember(id, userId, 'owner', now);
       })();
       return repos.issuers.findById(id)!;

@@ -12,6 +12,8 @@ import { badgeClassPages } from './pages/badge-classes.js';
 import { homePages } from './pages/home.js';
 import { issuerPages } from './pages/issuers.js';
 import { publicDocuments } from './public/documents.js';
+import { ob3Documents } from './public/ob3.js';
+import { keyApi } from './api/keys.js';
 import { assertionApi } from './api/assertions.js';
 import { badgeClassApi } from './api/badge-classes.js';
 import { issuerApi } from './api/issuers.js';
@@ -39,6 +41,8 @@ export function buildRoutes({ services, cache, passport, config }: RouteDeps) {
   const badges = badgeClassPages(services);
   const awards = assertionPages(services);
   const hosted = publicDocuments(services, cache);
+  const ob3 = ob3Documents(services, cache);
+  const keysApi = keyApi(services);
   const designer = { pages: designPages(services), api: designApi(services) };
   const canvas = canvasPages(services);
   const api = { issuers: issuerApi(services), badges: badgeClassApi(services), assertions: assertionApi(services) };
@@ -59,6 +63,14 @@ export function buildRoutes({ services, cache, passport, config }: RouteDeps) {
   router.get('/assertions/:assertionId', hosted.assertion);
   router.get('/assertions/:assertionId/baked.png', hosted.bakedPng);
   router.get('/assertions/:assertionId/baked.svg', hosted.bakedSvg);
+  // Open Badges 3.0: the same records as signed verifiable credentials, at their own ids.
+  router.get('/issuers/:issuerId/ob3', ob3.issuerProfile);
+  router.get('/issuers/:issuerId/status/revocation', ob3.statusList);
+  router.get('/badges/:badgeId/ob3', ob3.achievement);
+  router.get('/credentials/:assertionId', ob3.credential);
+  router.get('/credentials/:assertionId/credential.json', ob3.credentialFile);
+  router.get('/credentials/:assertionId/baked.png', ob3.bakedPng);
+  router.get('/credentials/:assertionId/baked.svg', ob3.bakedSvg);
 
   // Accounts
   router.get('/signup', accounts.signupForm);
@@ -139,6 +151,8 @@ export function buildRoutes({ services, cache, passport, config }: RouteDeps) {
   v1.post('/issuers', api.issuers.create);
   v1.get('/issuers/:issuerId', api.issuers.get);
   v1.patch('/issuers/:issuerId', api.issuers.update);
+  v1.get('/issuers/:issuerId/keys', keysApi.list);
+  v1.post('/issuers/:issuerId/keys/rotate', keysApi.rotate);
   v1.get('/issuers/:issuerId/badges', api.badges.listForIssuer);
   v1.post('/issuers/:issuerId/badges', api.badges.create);
   v1.get('/badges/:badgeId', api.badges.get);

@@ -192,12 +192,19 @@ function firstError(result: { error?: unknown; results?: Array<{ error?: unknown
   return nested?.errors?.[0] ?? result.results?.find((r) => r.error)?.error ?? result.error;
 }
 
+/** Errors wrap their causes as `cause` (Error) or `details.cause` (jsonld). */
+const causeOf = (e: unknown): unknown => (e as { cause?: unknown }).cause ?? (e as { details?: { cause?: unknown } }).details?.cause;
+
 function hasCause(err: unknown, type: new (...args: never[]) => Error): boolean {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+  for (let e = err, depth = 0; e && depth < 6; e = causeOf(e), depth++) {
     if (e instanceof type) return true;
-    if (e instanceof Error && /Refused to load/.test(e.message)) return true;
   }
   return false;
 }
 
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
+/** The message chain, outermost first, so the root cause (e.g. the refused URL) is visible. */
+function errorText(err: unknown): string {
+  const messages: string[] = [];
+  for (let e = err, depth = 0; e && depth < 6; e = causeOf(e), depth++) messages.push(e instanceof Error ? e.message : String(e));
+  return messages.join(' ← ').slice(0, 500);
+}

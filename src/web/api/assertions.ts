@@ -22,6 +22,10 @@ export function assertionResource(assertion: Assertion, urls: PublicUrls, hasSvg
     revocationReason: assertion.revocationReason,
     bakedPngUrl: urls.bakedPng(assertion.id),
     bakedSvgUrl: hasSvg ? urls.bakedSvg(assertion.id) : null,
+    // The same award as a signed Open Badges 3.0 credential (signed when first fetched).
+    credentialUrl: urls.credential(assertion.id),
+    bakedCredentialPngUrl: urls.bakedCredentialPng(assertion.id),
+    bakedCredentialSvgUrl: hasSvg ? urls.bakedCredentialSvg(assertion.id) : null,
     createdAt: assertion.createdAt,
   };
 }

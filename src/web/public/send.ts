@@ -39,9 +39,10 @@ function sendCached(
 }
 
 /** A hosted Open Badges document as JSON-LD (or JSON), cached with identical headers. */
-export function sendDocument(req: Request, res: Response, cache: PublicCache, document: unknown, status = 200): void {
+export function sendDocument(req: Request, res: Response, cache: PublicCache, document: unknown, status = 200, ldType?: string): void {
   const variant = documentVariant(req.get('accept'));
-  const type = contentTypeOf(variant === 'json' ? 'json' : 'ld');
+  // `ldType` names a more specific JSON-LD type (OB 3.0 credentials: application/vc+ld+json); plain JSON stays JSON.
+  const type = variant !== 'json' && ldType ? ldType : contentTypeOf(variant === 'json' ? 'json' : 'ld');
   sendCached(req, res, cache, 'document', status, Buffer.from(JSON.stringify(document)), { 'Content-Type': type, Vary: 'Accept' });
 }
 
