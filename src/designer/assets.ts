@@ -23,6 +23,15 @@ function loadFont(file: string): opentype.Font {
   return opentype.parse(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
+/** The drawing elements of a lucide icon file; the renderer keeps only geometry attributes of known elements. */
+function parseIcon(svg: string): IconNode {
+  const body = svg.slice(svg.indexOf('>', svg.indexOf('<svg')) + 1);
+  return [...body.matchAll(/<(path|circle|rect|line|ellipse|polyline|polygon)\b([^>]*?)\/?>/g)].map(([, tag, attrs]) => [
+    tag!,
+    Object.fromEntries([...attrs!.matchAll(/([a-zA-Z][\w:-]*)="([^"]*)"/g)].map(([, name, value]) => [name!, value!])),
+  ]);
+}
+
 let cached: DesignerAssets | null = null;
 
 /**
@@ -32,8 +41,12 @@ let cached: DesignerAssets | null = null;
 export function designerAssets(): DesignerAssets {
   if (cached) return cached;
   const dir = path.dirname(require.resolve('lucide-static/package.json'));
-  const nodes = JSON.parse(fs.readFileSync(path.join(dir, 'icon-nodes.json'), 'utf8')) as Record<string, IconNode>;
   const tags = JSON.parse(fs.readFileSync(path.join(dir, 'tags.json'), 'utf8')) as Record<string, string[]>;
+  // icons/*.svg holds every name, aliases included (icon-nodes.json lacks some, e.g. "music").
+  const nodes: Record<string, IconNode> = {};
+  for (const file of fs.readdirSync(path.join(dir, 'icons')).sort()) {
+    if (file.endsWith('.svg')) nodes[file.slice(0, -4)] = parseIcon(fs.readFileSync(path.join(dir, 'icons', file), 'utf8'));
+  }
   cached = {
     fonts: {
       bold: [loadFont('inter-latin-700-normal.woff'), loadFont('inter-latin-ext-700-normal.woff')],

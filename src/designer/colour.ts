@@ -13,10 +13,11 @@ export function contrastRatio(a: string, b: string): number {
   return (hi + 0.05) / (lo + 0.05);
 }
 
-const DARK = '#111827';
+// Pure black: with white, it guarantees at least 4.58:1 on any background.
+const DARK = '#000000';
 const LIGHT = '#ffffff';
 
-/** White or near-black, whichever reads better on `background` (always at least about 4.5:1). */
+/** White or black, whichever reads better on `background` (always at least 4.5:1). */
 export function readableOn(background: string): string {
   return contrastRatio(LIGHT, background) >= contrastRatio(DARK, background) ? LIGHT : DARK;
 }
