@@ -184,8 +184,10 @@ export function assertionsService(ctx: ServiceContext, badgeClasses: BadgeClasse
     if (Object.keys(fields).length > 0) throw new AwardValidationError(fields, problems);
 
     const createdAt = now.toISOString();
-    const awards: Assertion[] = recipients.map((r) => {
-      const salt = crypto.randomBytes(16).toString('hex');
+    // Still 16 fresh random bytes per award, drawn in one call: one call per award was a tenth of a 10,000-award request.
+    const saltBytes = crypto.randomBytes(16 * recipients.length);
+    const awards: Assertion[] = recipients.map((r, index) => {
+      const salt = saltBytes.toString('hex', index * 16, index * 16 + 16);
       return {
         id: crypto.randomUUID(),
         badgeClassId: badge.id,
