@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import createDOMPurify, { type DOMPurify, type WindowLike } from 'dompurify';
 import { JSDOM } from 'jsdom';
-import sharp from 'sharp';
+import sharp, { type SharpOptions } from 'sharp';
 
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 
@@ -13,9 +13,9 @@ export type ImageErrorCode =
   | 'image_unsafe'
   | 'image_too_complex';
 
+/** A refused upload. `message` is for the person uploading; `detail` is for logs only. */
 export class ImageError extends Error {
   readonly code: ImageErrorCode;
-  /** Technical detail for logs (e.g. sharp's message); never shown to users. */
   readonly detail: string | undefined;
 
   constructor(code: ImageErrorCode, message: string, detail?: string) {
@@ -33,64 +33,76 @@ export interface NormalisedImage {
   height: number;
 }
 
-type SniffedType = 'png' | 'jpeg' | 'webp' | 'svg';
+type ImageType = 'png' | 'jpeg' | 'webp' | 'svg';
 
 const MAX_SIDE = 4096;
 const MAX_INPUT_PIXELS = MAX_SIDE * MAX_SIDE;
 const MAX_OUTPUT_SIDE = 1024;
-// Vectors rasterise losslessly, so tiny viewBoxes are rendered at a useful size.
+// Vectors rasterise losslessly, so a 24×24 viewBox is rendered at a useful size.
 const MIN_SVG_OUTPUT_SIDE = 512;
 const MAX_SVG_BYTES = 1024 * 1024;
 const MAX_SVG_ELEMENTS = 5000;
 const MAX_SVG_DEPTH = 128;
-// Elements rendered once every <use>/pattern/marker/... reference is expanded.
+// Elements drawn once every <use>, pattern, marker, mask... reference is expanded.
 const MAX_SVG_EXPANDED_ELEMENTS = 50_000;
 const MAX_EMBEDDED_IMAGES = 32;
-// Rendering runs in a child process that is killed at this deadline: libvips'
-// own timeout is only checked between tiles, so one slow SVG filter or text
-// run could otherwise block a libuv thread for tens of seconds.
-const RENDER_DEADLINE_MS = 1500;
+// Hostile input must be refused within 2 s. Decoding runs in a child process
+// killed when the rest of that budget runs out: libvips checks its own timeout
+// only between tiles, and one SVG filter or long text run can take 20 s+.
+const TIME_BUDGET_MS = 1700;
+// Starting node and sharp alone takes ~150 ms; less time than this left is hopeless.
+const MIN_RENDER_MS = 300;
 const MAX_CONCURRENT_RENDERS = 2;
+const MAX_RENDER_OUTPUT_BYTES = 16 * 1024 * 1024;
 
 const MESSAGES = {
-  empty: 'The file is empty.',
+  empty: 'The file is empty. Choose a PNG, SVG, JPEG or WebP image.',
   unsupported: 'This file is not a PNG, SVG, JPEG or WebP image.',
   tooManyBytes: 'The file is too large: at most 5 MB.',
   tooManyPixels: `The image is too large: at most ${MAX_SIDE} × ${MAX_SIDE} pixels.`,
   svgTooManyBytes: 'The SVG file is too large: at most 1 MB.',
   corrupt: 'The image file is damaged or incomplete.',
+  svgEncoding: 'This SVG file is not saved as UTF-8 text. Please export it again.',
   doctype:
-    'This SVG contains a document type declaration (DOCTYPE or ENTITY), which is not allowed. Please export it again as a plain SVG.',
+    'This SVG contains a DOCTYPE or ENTITY declaration, which is not allowed. Please export it again as a plain SVG.',
   tooComplex:
-    'This SVG is too complex to process (too many shapes or repeated references). Please simplify it or upload a PNG instead.',
+    'This SVG is too complex (too many shapes or repeated references). Please simplify it or upload a PNG instead.',
   tooSlow: 'The image took too long to process. Please simplify it or upload a PNG instead.',
-  svgNoSize:
-    'This SVG has no size. Please give it a width and height (or a viewBox) and export it again.',
-  svgNoRoot: 'This SVG file has no drawing in it.',
+  svgNoSize: 'This SVG has no size. Please give it a width and height (or a viewBox) and export it again.',
+  svgNoDrawing: 'This SVG file has no drawing in it.',
+  svgUnclean: 'This SVG could not be made safe to use. Please export it again as a plain SVG.',
 } as const;
 
-export async function normaliseImage(
-  bytes: Buffer,
-  declaredType?: string,
-): Promise<NormalisedImage> {
+/**
+ * Checks an upload and re-encodes it as a square PNG (transparent padding, at most
+ * 1024 × 1024, rasters never enlarged). For SVG, also returns the sanitised source.
+ */
+export async function normaliseImage(bytes: Buffer, declaredType?: string): Promise<NormalisedImage> {
+  const started = performance.now();
+  const renderBudget = () => remainingBudget(started);
   checkByteSize(bytes);
   const type = sniffImageType(bytes);
   if (!type) {
-    throw new ImageError(
-      'image_unsupported',
-      MESSAGES.unsupported,
-      declaredType ? `declared type: ${declaredType}` : undefined,
-    );
+    const detail = declaredType ? `declared as ${declaredType}` : undefined;
+    throw new ImageError('image_unsupported', MESSAGES.unsupported, detail);
   }
   if (type === 'svg') {
-    const svg = sanitiseSvg(bytes.toString('utf8'));
+    const svg = sanitiseSvg(decodeSvgText(bytes));
     await checkEmbeddedImages(svg);
-    const png = await renderInSandbox(Buffer.from(svg, 'utf8'), 'svg');
+    const png = await renderInSandbox(Buffer.from(svg, 'utf8'), 'svg', renderBudget());
     return { png, svg, ...pngSize(png) };
   }
   await checkRasterHeader(bytes, type);
-  const png = await renderInSandbox(bytes, type);
+  const png = await renderInSandbox(bytes, type, renderBudget());
   return { png, svg: null, ...pngSize(png) };
+}
+
+function remainingBudget(started: number): number {
+  const left = TIME_BUDGET_MS - (performance.now() - started);
+  if (left < MIN_RENDER_MS) {
+    throw new ImageError('image_too_complex', MESSAGES.tooSlow, `only ${Math.round(left)} ms left to render`);
+  }
+  return left;
 }
 
 function checkByteSize(bytes: Buffer): void {
@@ -102,53 +114,34 @@ function checkByteSize(bytes: Buffer): void {
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-/** The real type from magic bytes; the declared MIME type is never trusted. */
-export function sniffImageType(bytes: Buffer): SniffedType | null {
+/** The real type from magic bytes; a declared MIME type is never trusted. */
+function sniffImageType(bytes: Buffer): ImageType | null {
   if (bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return 'png';
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  if (
-    bytes.toString('latin1', 0, 4) === 'RIFF' &&
-    bytes.toString('latin1', 8, 12) === 'WEBP'
-  ) {
-    return 'webp';
-  }
-  return looksLikeSvg(bytes) ? 'svg' : null;
+  if (bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP') return 'webp';
+  // Only the start matters, and it keeps sniffing 5 MB of noise cheap.
+  const head = stripBom(bytes.subarray(0, 4096).toString('utf8'));
+  const body = skipProlog(head);
+  if (/^\s*<\?xml[\s?]/.test(head) || /^<svg[\s>/]/.test(body) || /^<!DOCTYPE\s+svg[\s>[]/i.test(body)) return 'svg';
+  return null;
 }
 
-function looksLikeSvg(bytes: Buffer): boolean {
-  let text: string;
+function decodeSvgText(bytes: Buffer): string {
   try {
-    // Only look at the start: enough for any sane prolog, cheap on 5 MB of noise.
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, 4096));
-  } catch (err) {
-    // A multi-byte character cut at the 4096 boundary is fine; anything else is binary.
-    if (bytes.length <= 4096 || !isUtf8Prefix(bytes.subarray(0, 4096))) return false;
-    text = bytes.subarray(0, 4096).toString('utf8');
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ImageError('image_unsupported', MESSAGES.svgEncoding);
   }
-  const rest = skipProlog(text);
-  return /^<svg[\s>/]/i.test(rest) || (rest === '' && /^\s*<\?xml/.test(stripBom(text)));
-}
-
-function isUtf8Prefix(bytes: Buffer): boolean {
-  for (let cut = 1; cut <= 3; cut++) {
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, bytes.length - cut));
-      return true;
-    } catch {
-      // try a shorter prefix
-    }
-  }
-  return false;
 }
 
 function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-// The usual SVG 1.0/1.1 DOCTYPE written by Illustrator and friends: public id
-// only, no internal subset, so it can declare no entities. It is stripped, never fetched.
+// The SVG 1.0/1.1 DOCTYPE that Illustrator and older tools write: a public id and
+// no internal subset, so it declares no entities. It is dropped, never fetched.
 const PLAIN_SVG_DOCTYPE =
-  /^<!DOCTYPE\s+svg\s+PUBLIC\s+"-\/\/W3C\/\/DTD SVG [0-9.]+(?: [A-Za-z]+)?\/\/EN"(?:\s+"[^"<>[\]]*")?\s*>/;
+  /^<!DOCTYPE\s+svg\s+PUBLIC\s+"-\/\/W3C\/\/DTD SVG [\d.]+(?: [A-Za-z]+)?\/\/EN"(?:\s+"[^"<>[\]]*")?\s*>/;
 
 /** Skips BOM, whitespace, XML declaration, comments and a plain SVG DOCTYPE. */
 function skipProlog(text: string): string {
@@ -170,41 +163,37 @@ function skipProlog(text: string): string {
   }
 }
 
-async function checkRasterHeader(bytes: Buffer, type: SniffedType): Promise<void> {
-  let meta: sharp.Metadata;
-  try {
-    // metadata() only parses the header, so a lying 20000×20000 header is refused
-    // here without decoding (or allocating) any pixels.
-    meta = await sharp(bytes, sharpInputOptions()).metadata();
-  } catch (err) {
-    throw mapSharpError(err);
-  }
-  if (meta.format !== type) {
-    throw new ImageError('image_corrupt', MESSAGES.corrupt, `sniffed ${type}, sharp saw ${meta.format}`);
-  }
-  checkDimensions(meta.width, meta.height);
+function sharpInputOptions(): SharpOptions {
+  return { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' };
 }
 
-function sharpInputOptions(): sharp.SharpOptions {
-  return { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' };
+async function checkRasterHeader(bytes: Buffer, type: ImageType): Promise<void> {
+  // metadata() parses only the header, so a lying 20000 × 20000 header is refused
+  // here in a millisecond, without decoding or allocating any pixels.
+  const meta = await sharp(bytes, sharpInputOptions())
+    .metadata()
+    .catch((err: unknown) => {
+      throw mapSharpError(err);
+    });
+  if (meta.format !== type) {
+    throw new ImageError('image_corrupt', MESSAGES.corrupt, `sniffed ${type}, sharp read ${meta.format}`);
+  }
+  checkDimensions(meta.width, meta.height);
 }
 
 function checkDimensions(width: number | undefined, height: number | undefined): void {
   if (!width || !height) throw new ImageError('image_corrupt', MESSAGES.corrupt, 'no dimensions');
   if (width > MAX_SIDE || height > MAX_SIDE) {
-    throw new ImageError('image_too_large', MESSAGES.tooManyPixels, `${width}×${height}`);
+    throw new ImageError('image_too_large', MESSAGES.tooManyPixels, `${width} × ${height}`);
   }
 }
 
+/** sharp/libvips messages are technical; keep them only as `detail`. */
 function mapSharpError(err: unknown): ImageError {
   if (err instanceof ImageError) return err;
   const detail = err instanceof Error ? err.message : String(err);
-  if (/exceeds pixel limit/i.test(detail)) {
-    return new ImageError('image_too_large', MESSAGES.tooManyPixels, detail);
-  }
-  if (/referenced elements|too many (elements|references)/i.test(detail)) {
-    return new ImageError('image_too_complex', MESSAGES.tooComplex, detail);
-  }
+  if (/exceeds pixel limit/i.test(detail)) return new ImageError('image_too_large', MESSAGES.tooManyPixels, detail);
+  if (/referenced elements/i.test(detail)) return new ImageError('image_too_complex', MESSAGES.tooComplex, detail);
   return new ImageError('image_corrupt', MESSAGES.corrupt, detail);
 }
 
@@ -213,23 +202,25 @@ function pngSize(png: Buffer): { width: number; height: number } {
   return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
 }
 
-// Images embedded in an SVG are decoded by librsvg, so they get the same
-// header checks as uploads: a tiny base64 PNG can claim 100000×100000 pixels.
+// librsvg decodes images embedded in an SVG itself, so they get the same header
+// checks as uploads: a few hundred bytes of base64 PNG can claim 100000² pixels.
 async function checkEmbeddedImages(svg: string): Promise<void> {
-  const embedded = [...svg.matchAll(/data:image\/(png|jpeg|webp);base64,([A-Za-z0-9+/=\s]*)/gi)];
+  const embedded = [...svg.matchAll(/data:image\/(?:png|jpeg|webp);base64,([A-Za-z0-9+/=\s]*)/gi)];
   if (embedded.length > MAX_EMBEDDED_IMAGES) {
     throw new ImageError('image_too_complex', MESSAGES.tooComplex, `${embedded.length} embedded images`);
   }
   let pixels = 0;
   for (const match of embedded) {
-    const bytes = Buffer.from(match[2] ?? '', 'base64');
+    const bytes = Buffer.from(match[1] ?? '', 'base64');
     const type = sniffImageType(bytes);
     if (type === null || type === 'svg') {
-      throw new ImageError('image_corrupt', MESSAGES.corrupt, 'embedded image is not a raster image');
+      throw new ImageError('image_corrupt', MESSAGES.corrupt, 'embedded image is not PNG, JPEG or WebP');
     }
-    const meta = await sharp(bytes, sharpInputOptions()).metadata().catch((err: unknown) => {
-      throw mapSharpError(err);
-    });
+    const meta = await sharp(bytes, sharpInputOptions())
+      .metadata()
+      .catch((err: unknown) => {
+        throw mapSharpError(err);
+      });
     checkDimensions(meta.width, meta.height);
     pixels += (meta.width ?? 0) * (meta.height ?? 0);
   }
@@ -238,12 +229,9 @@ async function checkEmbeddedImages(svg: string): Promise<void> {
   }
 }
 
-// ---------------------------------------------------------------------------
-// Rendering sandbox
-
-// Runs in a fresh `node` process (CommonJS, no TypeScript). It can only use the
-// one libvips loader it was started for, re-checks the dimensions, and writes
-// the square PNG to stdout or a JSON failure to stderr.
+// Runs as `node -e` (CommonJS). Only the libvips loader for the sniffed type is
+// unblocked; dimensions are re-checked; the square PNG goes to stdout, or a JSON
+// { stage, message } to stderr with exit code 3.
 const SANDBOX_SOURCE = String.raw`
 const sharp = require(process.argv[1]);
 const p = JSON.parse(process.argv[2]);
@@ -266,11 +254,9 @@ process.stdin.on('end', async () => {
     const w = (meta.autoOrient && meta.autoOrient.width) || meta.width;
     const h = (meta.autoOrient && meta.autoOrient.height) || meta.height;
     if (!w || !h) return fail('metadata', 'no dimensions');
-    if (w > p.maxSide || h > p.maxSide) return fail('limits', w + 'x' + h);
+    if (w > p.maxSide || h > p.maxSide) return fail('limits', w + ' x ' + h);
     const long = Math.max(w, h);
-    const side = p.isSvg
-      ? Math.min(p.maxOutput, Math.max(long, p.minSvgOutput))
-      : Math.min(p.maxOutput, long);
+    const side = p.isSvg ? Math.min(p.maxOutput, Math.max(long, p.minSvgOutput)) : Math.min(p.maxOutput, long);
     const options = p.isSvg ? { ...base, density: (72 * side) / long } : base;
     stage = 'render';
     const png = await sharp(input, options)
@@ -284,43 +270,44 @@ process.stdin.on('end', async () => {
 });
 `;
 
-const LOADERS: Record<SniffedType, string> = {
+const LOADERS: Record<ImageType, string> = {
   png: 'VipsForeignLoadPngBuffer',
   jpeg: 'VipsForeignLoadJpegBuffer',
   webp: 'VipsForeignLoadWebpBuffer',
   svg: 'VipsForeignLoadSvgBuffer',
 };
 
-const MAX_SANDBOX_OUTPUT = 16 * 1024 * 1024;
 const sharpEntry = createRequire(import.meta.url).resolve('sharp');
 
 let activeRenders = 0;
-const renderQueue: Array<() => void> = [];
+const waitingRenders: Array<() => void> = [];
 
-async function renderInSandbox(input: Buffer, type: SniffedType): Promise<Buffer> {
+/** Time spent waiting for a free slot is not charged to `deadlineMs`. */
+async function renderInSandbox(input: Buffer, type: ImageType, deadlineMs: number): Promise<Buffer> {
   await acquireRenderSlot();
   try {
-    return await runSandbox(input, type);
+    return await runSandbox(input, type, deadlineMs);
   } finally {
     releaseRenderSlot();
   }
 }
 
+// A few child processes at a time: each may hold up to ~100 MB of pixels.
 function acquireRenderSlot(): Promise<void> {
   if (activeRenders < MAX_CONCURRENT_RENDERS) {
     activeRenders++;
     return Promise.resolve();
   }
-  return new Promise((resolve) => renderQueue.push(resolve));
+  return new Promise((resolve) => waitingRenders.push(resolve));
 }
 
 function releaseRenderSlot(): void {
-  const next = renderQueue.shift();
+  const next = waitingRenders.shift();
   if (next) next();
   else activeRenders--;
 }
 
-function runSandbox(input: Buffer, type: SniffedType): Promise<Buffer> {
+function runSandbox(input: Buffer, type: ImageType, deadlineMs: number): Promise<Buffer> {
   const params = {
     loader: LOADERS[type],
     isSvg: type === 'svg',
@@ -329,33 +316,34 @@ function runSandbox(input: Buffer, type: SniffedType): Promise<Buffer> {
     maxOutput: MAX_OUTPUT_SIDE,
     minSvgOutput: MIN_SVG_OUTPUT_SIDE,
   };
+  // Loaders such as tsx in NODE_OPTIONS would only slow the child down.
+  const { NODE_OPTIONS: _unused, ...env } = process.env;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-e', SANDBOX_SOURCE, sharpEntry, JSON.stringify(params)], {
       stdio: ['pipe', 'pipe', 'pipe'],
+      env,
     });
     const out: Buffer[] = [];
     let outBytes = 0;
     let errText = '';
-    let timedOut = false;
-    let overflow = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
+    let failure: ImageError | null = null;
+    const stop = (reason: ImageError) => {
+      failure ??= reason;
       child.kill('SIGKILL');
-    }, RENDER_DEADLINE_MS);
-
+    };
+    const timer = setTimeout(
+      () => stop(new ImageError('image_too_complex', MESSAGES.tooSlow, `killed after ${Math.round(deadlineMs)} ms`)),
+      deadlineMs,
+    );
     child.stdout.on('data', (chunk: Buffer) => {
       outBytes += chunk.length;
-      if (outBytes > MAX_SANDBOX_OUTPUT) {
-        overflow = true;
-        child.kill('SIGKILL');
-      } else {
-        out.push(chunk);
-      }
+      if (outBytes > MAX_RENDER_OUTPUT_BYTES) stop(new ImageError('image_corrupt', MESSAGES.corrupt, 'output too large'));
+      else out.push(chunk);
     });
     child.stderr.on('data', (chunk: Buffer) => {
       if (errText.length < 4096) errText += chunk.toString('utf8');
     });
-    // The child may die before reading all of stdin; that is reported via 'close'.
+    // If the child dies before reading its input, 'close' reports why.
     child.stdin.on('error', () => {});
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -363,23 +351,17 @@ function runSandbox(input: Buffer, type: SniffedType): Promise<Buffer> {
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (timedOut) {
-        reject(new ImageError('image_too_complex', MESSAGES.tooSlow, `render exceeded ${RENDER_DEADLINE_MS} ms`));
-      } else if (overflow) {
-        reject(new ImageError('image_corrupt', MESSAGES.corrupt, 'sandbox output too large'));
-      } else if (code === 0) {
-        resolve(checkSandboxOutput(Buffer.concat(out)));
-      } else {
-        reject(sandboxFailure(errText, code, signal));
-      }
+      if (failure) reject(failure);
+      else if (code === 0) resolve(checkRenderOutput(Buffer.concat(out)));
+      else reject(sandboxFailure(errText, code, signal));
     });
     child.stdin.end(input);
   });
 }
 
-function checkSandboxOutput(png: Buffer): Buffer {
+function checkRenderOutput(png: Buffer): Buffer {
   if (png.length < 24 || !png.subarray(0, 8).equals(PNG_SIGNATURE)) {
-    throw new Error('image sandbox produced no PNG');
+    throw new Error('Image sandbox exited without writing a PNG');
   }
   return png;
 }
@@ -389,40 +371,36 @@ function sandboxFailure(stderr: string, code: number | null, signal: NodeJS.Sign
   try {
     report = JSON.parse(stderr) as { stage?: string; message?: string };
   } catch {
-    // not our JSON: the child crashed (e.g. a native fault) or could not start
+    // Not our report: the child crashed in native code, or could not start at all.
   }
-  if (!report) {
-    if (signal || code !== 1) {
-      return new ImageError('image_corrupt', MESSAGES.corrupt, `sandbox died: ${signal ?? code}`);
-    }
-    return new Error(`image sandbox failed: ${stderr.slice(0, 500)}`);
-  }
-  if (report.stage === 'limits') {
-    return new ImageError('image_too_large', MESSAGES.tooManyPixels, report.message);
-  }
-  return mapSharpError(new Error(report.message ?? 'unknown sandbox failure'));
+  if (report?.stage === 'limits') return new ImageError('image_too_large', MESSAGES.tooManyPixels, report.message);
+  if (report) return mapSharpError(new Error(report.message));
+  if (signal) return new ImageError('image_corrupt', MESSAGES.corrupt, `decoder died: ${signal}`);
+  // Exit code 1 with free text is Node itself failing (e.g. sharp not loadable): a server fault.
+  return new Error(`Image sandbox failed (exit ${code}): ${stderr.slice(0, 500)}`);
 }
 
-// ---------------------------------------------------------------------------
-// SVG sanitising
-
 const SVG_NS = 'http://www.w3.org/2000/svg';
-const XLINK_NS = 'http://www.w3.org/1999/xlink';
 
-let purifier: { purify: DOMPurify; window: JSDOM['window'] } | null = null;
+interface Purifier {
+  purify: DOMPurify;
+  window: JSDOM['window'];
+}
 
-/** One jsdom window for the process: creating one costs tens of milliseconds. */
-function getPurifier(): { purify: DOMPurify; window: JSDOM['window'] } {
+let purifier: Purifier | null = null;
+
+/** One jsdom window for the process: creating one takes tens of milliseconds. */
+function getPurifier(): Purifier {
   if (!purifier) {
     const { window } = new JSDOM('');
     const purify = createDOMPurify(window as unknown as WindowLike);
-    purify.addHook('uponSanitizeAttribute', (node, data) => {
-      const value = cleanAttribute(node, data.attrName, data.attrValue);
-      if (value === null) data.keepAttr = false;
-      else data.attrValue = value;
+    purify.addHook('uponSanitizeAttribute', (node, event) => {
+      const value = cleanAttribute(node, event.attrName, event.attrValue);
+      if (value === null) event.keepAttr = false;
+      else event.attrValue = value;
     });
-    purify.addHook('uponSanitizeElement', (node, data) => {
-      if (data.tagName === 'style' && node.textContent) node.textContent = cleanCss(node.textContent);
+    purify.addHook('uponSanitizeElement', (node, event) => {
+      if (event.tagName === 'style' && node.textContent) node.textContent = cleanCss(node.textContent);
     });
     purifier = { purify, window };
   }
@@ -430,20 +408,31 @@ function getPurifier(): { purify: DOMPurify; window: JSDOM['window'] } {
 }
 
 /**
- * Returns a standalone, script-free SVG document (starting with `<svg`), or throws
- * ImageError. Only same-document references (`#id`) and embedded PNG/JPEG/WebP
- * data survive, so the SVG is safe to serve directly and cheap to render.
+ * A standalone, script-free SVG document (starting with `<svg`, with the SVG
+ * namespace and a size), safe to serve as is; throws ImageError otherwise.
+ * Only same-document references (`#id`) and embedded PNG/JPEG/WebP survive.
  */
 export function sanitiseSvg(svg: string): string {
   checkSvgText(svg);
+  const markup = removeHtmlContexts(skipProlog(svg));
   const { purify, window } = getPurifier();
-  const fragment = purify.sanitize(skipProlog(svg), {
-    USE_PROFILES: { svg: true, svgFilters: true },
-    RETURN_DOM_FRAGMENT: true,
-  });
+  let fragment: DocumentFragment;
+  try {
+    fragment = purify.sanitize(markup, {
+      USE_PROFILES: { svg: true, svgFilters: true },
+      // DOMPurify drops <use> outright; it is common in exported art and safe once
+      // its href is limited to #fragments and its fan-out is bounded (below).
+      ADD_TAGS: ['use'],
+      RETURN_DOM_FRAGMENT: true,
+    });
+  } catch (err) {
+    // DOMPurify throws a TypeError on trees it cannot clean safely.
+    throw new ImageError('image_unsafe', MESSAGES.svgUnclean, err instanceof Error ? err.message : String(err));
+  }
   const root = findSvgRoot(fragment);
   checkSvgStructure(root);
   checkSvgSize(root);
+  // XML (not HTML) serialisation: no `&nbsp;`, `<` escaped in attributes, xmlns kept.
   return new window.XMLSerializer().serializeToString(root);
 }
 
@@ -451,100 +440,168 @@ function checkSvgText(svg: string): void {
   if (Buffer.byteLength(svg, 'utf8') > MAX_SVG_BYTES) {
     throw new ImageError('image_too_large', MESSAGES.svgTooManyBytes);
   }
-  // Any markup declaration other than the plain SVG DOCTYPE can define entities
-  // (billion laughs, external entities); refuse before any parser sees it.
-  if (/<!(?!--|\[CDATA\[)/i.test(skipProlog(svg)) || /<!ENTITY/i.test(svg)) {
+  // Any markup declaration can define entities (billion laughs, external
+  // entities): refuse before a parser sees it. Comments and CDATA are fine.
+  if (/<!ENTITY/i.test(svg) || /<!(?!--|\[CDATA\[)/.test(skipProlog(svg))) {
     throw new ImageError('image_unsafe', MESSAGES.doctype);
   }
-  // Bound parser work before parsing; the exact count is re-checked on the tree.
-  const tags = svg.match(/<[A-Za-z]/g)?.length ?? 0;
-  if (tags > MAX_SVG_ELEMENTS) {
-    throw new ImageError('image_too_complex', MESSAGES.tooComplex, `${tags} tags`);
+}
+
+// SVG elements whose content the HTML parser reads as HTML, where `<x/>` does not
+// close and tags like <b> trigger error recovery: their markup is cut out before
+// parsing (it never renders in SVG anyway), so parse depth equals XML depth.
+const HTML_CONTENT_PARENTS = new Set(['foreignobject']);
+const HTML_TEXT_PARENTS = new Set(['desc', 'title']);
+// Tags that make the HTML parser leave SVG ("breakout"); meaningless inside SVG.
+const HTML_BREAKOUT_TAGS = new Set(
+  ('b big blockquote body br center code dd div dl dt em embed font h1 h2 h3 h4 h5 h6 head hr i img li ' +
+    'listing menu meta nobr ol p pre ruby s small span strong strike sub sup table tt u ul var').split(' '),
+);
+
+const XML_TOKEN =
+  /<!--(?!-?>)(?:[^-]|-(?!-))*-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[^>]*\?>|<\/([^\s/>]+)\s*>|<([^\s/>!?<]+)(?:\s+[^\s=/>"'<]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*\s*(\/?)>/y;
+
+/**
+ * Checks that the SVG is well-formed XML within the element and depth limits, and
+ * returns it without the subtrees the HTML parser would treat as HTML. jsdom's
+ * parsers take time proportional to elements × depth, so this runs first, in one pass.
+ */
+function removeHtmlContexts(svg: string): string {
+  const stack: string[] = [];
+  const kept: string[] = [];
+  let keptFrom = 0;
+  let cutAtDepth = -1;
+  let elements = 0;
+  let pos = 0;
+  const notWellFormed = (why: string) =>
+    new ImageError('image_corrupt', MESSAGES.corrupt, `SVG is not well-formed XML: ${why} at ${pos}`);
+  for (;;) {
+    const lt = svg.indexOf('<', pos);
+    const text = svg.slice(pos, lt < 0 ? undefined : lt);
+    if (stack.length === 0 && text.trim() !== '') throw notWellFormed('text outside the root');
+    if (lt < 0) break;
+    XML_TOKEN.lastIndex = pos = lt;
+    const token = XML_TOKEN.exec(svg);
+    if (!token) throw notWellFormed('unreadable markup');
+    const end = lt + token[0].length;
+    const [, closing, opening, selfClosing] = token;
+    if (opening !== undefined) {
+      if (stack.length === 0 && (elements > 0 || opening !== 'svg')) throw notWellFormed('not a single <svg> root');
+      if (++elements > MAX_SVG_ELEMENTS) throw new ImageError('image_too_complex', MESSAGES.tooComplex, `over ${MAX_SVG_ELEMENTS} elements`);
+      const name = opening.toLowerCase();
+      const parent = stack[stack.length - 1]?.toLowerCase() ?? '';
+      const cut = HTML_CONTENT_PARENTS.has(name) || HTML_BREAKOUT_TAGS.has(name) || HTML_TEXT_PARENTS.has(parent);
+      if (cut && cutAtDepth < 0) {
+        kept.push(svg.slice(keptFrom, lt));
+        cutAtDepth = stack.length;
+      }
+      if (selfClosing) {
+        if (cutAtDepth === stack.length) {
+          cutAtDepth = -1;
+          keptFrom = end;
+        }
+      } else {
+        stack.push(opening);
+        if (stack.length > MAX_SVG_DEPTH) throw new ImageError('image_too_complex', MESSAGES.tooComplex, 'nested too deeply');
+      }
+    } else if (closing !== undefined) {
+      if (stack.pop() !== closing) throw notWellFormed(`unexpected </${closing}>`);
+      if (cutAtDepth === stack.length) {
+        cutAtDepth = -1;
+        keptFrom = end;
+      }
+    } else if (stack.length === 0 && !token[0].startsWith('<!--')) {
+      // Outside SVG the HTML parser ends CDATA and PIs at the first `>`, not where XML does.
+      throw notWellFormed('markup outside the root');
+    }
+    pos = end;
   }
+  if (stack.length > 0 || elements === 0) throw notWellFormed('unclosed elements');
+  kept.push(svg.slice(keptFrom));
+  return kept.join('');
+}
+
+/** jsdom's live `children` collection costs O(n) per index, so walk siblings instead. */
+function childElements(parent: Element | DocumentFragment): Element[] {
+  const found: Element[] = [];
+  for (let el = parent.firstElementChild; el; el = el.nextElementSibling) found.push(el);
+  return found;
 }
 
 function findSvgRoot(fragment: DocumentFragment): Element {
-  for (const child of Array.from(fragment.children)) {
-    if (child.namespaceURI === SVG_NS && child.localName === 'svg') return child;
-  }
-  throw new ImageError('image_unsupported', MESSAGES.svgNoRoot);
+  const root = childElements(fragment).find((el) => el.namespaceURI === SVG_NS && el.localName === 'svg');
+  if (!root) throw new ImageError('image_unsupported', MESSAGES.svgNoDrawing);
+  return root;
 }
 
+/** The attribute value to keep (possibly cleaned), or null to drop it. */
 function cleanAttribute(node: Element, name: string, value: string): string | null {
   const lname = name.toLowerCase();
   if (lname.startsWith('on')) return null;
-  // Entities and control characters can hide a scheme: "java&#9;script:".
+  // Control characters and whitespace can split a scheme: "java\tscript:".
   const compact = value.replace(/[\u0000-\u0020\u007f]+/g, '').toLowerCase();
-  if (/(java|vb)script:|data:text|data:application/.test(compact)) return null;
+  if (/(?:java|vb)script:|data:(?:text|application)/.test(compact)) return null;
   if (lname === 'href' || lname === 'xlink:href') return isAllowedHref(node, value) ? value : null;
   if (lname === 'style') return cleanCss(value);
-  if (/url\(/i.test(value) && !onlyFragmentUrls(value)) return null;
-  return value;
+  return onlyFragmentUrls(value) ? value : null;
 }
 
 function isAllowedHref(node: Element, value: string): boolean {
   const href = value.trim();
   if (/^#[^\s#]+$/.test(href)) return true;
-  return (
-    node.localName === 'image' &&
-    /^data:image\/(png|jpeg|webp);base64,[A-Za-z0-9+/=\s]+$/i.test(href)
-  );
+  return node.localName === 'image' && /^data:image\/(?:png|jpeg|webp);base64,[A-Za-z0-9+/=\s]+$/i.test(href);
 }
 
 function onlyFragmentUrls(value: string): boolean {
-  for (const match of value.matchAll(/url\(\s*(['"]?)([^'")]*)/gi)) {
-    if (!(match[2] ?? '').trim().startsWith('#')) return false;
+  for (const match of value.matchAll(/url\(\s*['"]?([^'")]*)/gi)) {
+    if (!(match[1] ?? '').trim().startsWith('#')) return false;
   }
   return true;
 }
 
 /**
- * Keeps presentation CSS but nothing that can fetch or execute: CSS escapes could
- * disguise `url(`/`@import`, so any backslash drops the whole style.
+ * Keeps presentation CSS but nothing that fetches or executes. CSS escapes can
+ * spell `url(` or `@import` in disguise, so any backslash drops the whole style.
  */
 function cleanCss(css: string): string {
-  if (/\\|@import|@font-face|image-set|expression\s*\(|javascript:|behavior\s*:|-moz-binding/i.test(css)) {
-    return '';
-  }
-  return css.replace(/url\(\s*(['"]?)([^'")]*)\1\s*\)/gi, (whole, _quote: string, target: string) =>
-    target.trim().startsWith('#') ? whole : 'none',
-  ).replace(/url\(/gi, (m) => m).replace(/url\((?!\s*['"]?\s*#)/gi, 'none(');
-}
-
-interface SvgIndex {
-  ids: Map<string, Element>;
+  if (/\\|@import|@font-face|image-set|expression\s*\(|javascript:|behavior\s*:|-moz-binding/i.test(css)) return '';
+  const cleaned = css.replace(/url\(([^)]*)\)/gi, (whole, inner: string) =>
+    inner.trim().replace(/^['"]\s*/, '').startsWith('#') ? whole : 'none',
+  );
+  // An unclosed `url(` at the end is still a URL to a browser.
+  return /url\((?!\s*['"]?\s*#)/i.test(cleaned) ? '' : cleaned;
 }
 
 function checkSvgStructure(root: Element): void {
   const ids = new Map<string, Element>();
-  let count = 0;
   const stack: Array<[Element, number]> = [[root, 1]];
-  while (stack.length > 0) {
-    const [el, depth] = stack.pop()!;
+  let count = 0;
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [el, depth] = item;
     count++;
     if (count > MAX_SVG_ELEMENTS || depth > MAX_SVG_DEPTH) {
-      throw new ImageError('image_too_complex', MESSAGES.tooComplex, `elements ${count}, depth ${depth}`);
+      throw new ImageError('image_too_complex', MESSAGES.tooComplex, `${count} elements, depth ${depth}`);
     }
     const id = el.getAttribute('id');
     if (id && !ids.has(id)) ids.set(id, el);
-    for (const child of Array.from(el.children)) stack.push([child, depth + 1]);
+    for (const child of childElements(el)) stack.push([child, depth + 1]);
   }
-  const cost = expandedCost(root, { ids }, new Map(), new Set(), 0);
+  const cost = expandedCost(root, ids, new Map(), new Set(), 0);
   if (cost > MAX_SVG_EXPANDED_ELEMENTS) {
-    throw new ImageError('image_too_complex', MESSAGES.tooComplex, `expanded cost ${cost}`);
+    throw new ImageError('image_too_complex', MESSAGES.tooComplex, `about ${cost} elements once references are expanded`);
   }
 }
 
-const GRADIENTS = new Set(['lineargradient', 'radialgradient', 'stop']);
-const MARKER_PROPS = /marker(-start|-mid|-end)?\s*[:=]/i;
+// Referencing a gradient does not draw its elements again.
+const PAINT_ONLY = new Set(['lineargradient', 'radialgradient', 'stop']);
 
 /**
- * Elements the renderer would draw once every reference is expanded, so
- * `<use>` fan-out bombs (10 uses of 10 uses of ...) are refused before rendering.
+ * How many elements the renderer draws once references are expanded, so `<use>`
+ * fan-out bombs (10 uses of 10 uses of ...) are refused before rendering.
  */
 function expandedCost(
   el: Element,
-  index: SvgIndex,
+  ids: Map<string, Element>,
   memo: Map<Element, number>,
   visiting: Set<Element>,
   depth: number,
@@ -552,60 +609,60 @@ function expandedCost(
   const known = memo.get(el);
   if (known !== undefined) return known;
   if (visiting.has(el) || depth > 2 * MAX_SVG_DEPTH) {
-    throw new ImageError('image_too_complex', MESSAGES.tooComplex, 'reference cycle or chain');
+    throw new ImageError('image_too_complex', MESSAGES.tooComplex, 'reference cycle or very long chain');
   }
   visiting.add(el);
   let cost = 1;
-  for (const child of Array.from(el.children)) {
-    cost += expandedCost(child, index, memo, visiting, depth + 1);
+  for (const child of childElements(el)) {
+    cost += expandedCost(child, ids, memo, visiting, depth + 1);
   }
-  for (const { target, viaMarker } of references(el, index)) {
-    if (GRADIENTS.has(target.localName.toLowerCase())) continue;
-    const times = viaMarker ? vertexEstimate(el) : 1;
-    cost += times * expandedCost(target, index, memo, visiting, depth + 1);
+  for (const { target, perVertex } of references(el, ids)) {
     if (cost > MAX_SVG_EXPANDED_ELEMENTS) break;
+    if (PAINT_ONLY.has(target.localName.toLowerCase())) continue;
+    const times = perVertex ? vertexEstimate(el) : 1;
+    cost += times * expandedCost(target, ids, memo, visiting, depth + 1);
   }
   visiting.delete(el);
   memo.set(el, cost);
   return cost;
 }
 
-function references(el: Element, index: SvgIndex): Array<{ target: Element; viaMarker: boolean }> {
-  const found: Array<{ target: Element; viaMarker: boolean }> = [];
-  for (const attr of Array.from(el.attributes)) {
-    const viaMarker = attr.name.startsWith('marker') || (attr.name === 'style' && MARKER_PROPS.test(attr.value));
-    if (attr.localName === 'href') {
-      const target = index.ids.get(attr.value.trim().slice(1));
-      if (attr.value.trim().startsWith('#') && target) found.push({ target, viaMarker: false });
+function references(el: Element, ids: Map<string, Element>): Array<{ target: Element; perVertex: boolean }> {
+  const found: Array<{ target: Element; perVertex: boolean }> = [];
+  for (const name of el.getAttributeNames()) {
+    const value = (el.getAttribute(name) ?? '').trim();
+    if ((name === 'href' || name === 'xlink:href') && value.startsWith('#')) {
+      const target = ids.get(value.slice(1));
+      if (target) found.push({ target, perVertex: false });
     }
-    for (const match of attr.value.matchAll(/url\(\s*['"]?\s*#([^'")\s]+)/gi)) {
-      const target = index.ids.get(match[1] ?? '');
-      if (target) found.push({ target, viaMarker });
+    // Markers are drawn at every vertex of the path that references them.
+    const perVertex = name.startsWith('marker') || (name === 'style' && /marker/i.test(value));
+    for (const match of value.matchAll(/url\(\s*['"]?\s*#([^'")\s]+)/gi)) {
+      const target = ids.get(match[1] ?? '');
+      if (target) found.push({ target, perVertex });
     }
   }
   return found;
 }
 
-/** Markers are drawn at every vertex; count the numbers in the geometry. */
 function vertexEstimate(el: Element): number {
   const geometry = `${el.getAttribute('d') ?? ''} ${el.getAttribute('points') ?? ''}`;
-  const numbers = geometry.match(/-?[\d.]+(?:e-?\d+)?/gi)?.length ?? 0;
+  const numbers = geometry.match(/[\d.]+/g)?.length ?? 0;
   return Math.max(2, Math.ceil(numbers / 2));
 }
 
 function checkSvgSize(root: Element): void {
   const viewBox = root.getAttribute('viewBox');
   if (viewBox !== null) {
-    const parts = viewBox.trim().split(/[\s,]+/).map(Number);
-    if (parts.length === 4 && parts.every(Number.isFinite) && parts[2]! > 0 && parts[3]! > 0) return;
-    throw new ImageError('image_unsupported', MESSAGES.svgNoSize, `bad viewBox "${viewBox}"`);
+    const [, , width = 0, height = 0] = viewBox.trim().split(/[\s,]+/).map(Number);
+    if (width > 0 && height > 0 && Number.isFinite(width) && Number.isFinite(height)) return;
+    throw new ImageError('image_unsupported', MESSAGES.svgNoSize, `unusable viewBox "${viewBox}"`);
   }
   if (isAbsoluteLength(root.getAttribute('width')) && isAbsoluteLength(root.getAttribute('height'))) return;
-  throw new ImageError('image_unsupported', MESSAGES.svgNoSize);
+  throw new ImageError('image_unsupported', MESSAGES.svgNoSize, 'no viewBox and no absolute width/height');
 }
 
 function isAbsoluteLength(value: string | null): boolean {
-  return value !== null && /^\s*\+?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*(px|pt|pc|mm|cm|in|em|ex)?\s*$/i.test(value) && parseFloat(value) > 0;
+  if (value === null) return false;
+  return /^\s*\+?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?\s*(?:px|pt|pc|mm|cm|in)?\s*$/i.test(value) && parseFloat(value) > 0;
 }
-
-export const __testing = { XLINK_NS };
