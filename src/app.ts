@@ -16,6 +16,8 @@ import { createPassport } from './web/auth.js';
 import { errorHandler, notFoundHandler } from './web/error-handler.js';
 import { PublicCache } from './web/public-cache.js';
 import { buildRoutes, type RouteInfo } from './web/routes.js';
+import { verifierService } from './services/verifier.js';
+import { inProcessFetch } from './web/verify.js';
 import { createCsrf, sameOriginOnly, securityHeaders } from './web/security.js';
 import { SqliteSessionStore } from './web/session-store.js';
 import { redactUrl } from './web/redact-url.js';
@@ -101,6 +103,7 @@ export function createApp(deps: AppDeps): Kiln {
     multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 200, fieldSize: 100_000 } }).fields([
       { name: 'image', maxCount: 1 },
       { name: 'csv', maxCount: 1 },
+      { name: 'file', maxCount: 1 },
     ]),
     // Handlers read the image as req.file (as with .single('image')); a bulk-award CSV stays in req.files.csv.
     (req: Request, _res: Response, next: NextFunction) => {
@@ -133,7 +136,13 @@ export function createApp(deps: AppDeps): Kiln {
   app.use(csrf.locals);
   app.use((req: Request, res: Response, next: NextFunction) => (req.path.startsWith('/api/') ? next() : csrf.protect(req, res, next)));
 
-  const routes = buildRoutes({ services, cache, passport, config });
+  // Our own documents are verified in-process (never over the network); `handle` is defined below.
+  const verifier = verifierService({
+    allowPrivateNetworks: config.verifyAllowPrivateNetworks,
+    local: inProcessFetch(config.publicUrl, (req, res) => handle(req, res)),
+    now: deps.now,
+  });
+  const routes = buildRoutes({ services, cache, passport, config, verifier });
   app.use(routes);
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
+import { runUnbake, runVerify } from './cli-verify.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrate, openDatabase } from './db/database.js';
 import { AppError, ValidationError } from './errors.js';
@@ -17,7 +18,9 @@ const fail = (message: string, code = 1): never => {
 const USAGE = `Usage: npm run kiln -- <command>
   user add --email E [--password-stdin] [--admin]   create an account
   token create --email E [--name N]                 print a new API token for that account
-  backup <file>                                     write a consistent copy of the database (safe while Kiln runs)`;
+  backup <file>                                     write a consistent copy of the database (safe while Kiln runs)
+  unbake <file>                                     print the Open Badges data baked into a PNG or SVG
+  verify <file-or-url> [--email E] [--json]         verify a badge; exit code 0 when valid, 1 otherwise`;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -97,6 +100,15 @@ async function main(argv: string[]) {
   if (group === 'user' && action === 'add') return userAdd(rest);
   if (group === 'token' && action === 'create') return tokenCreate(rest);
   if (group === 'backup') return backup(action === undefined ? [] : [action, ...rest]);
+  // exitCode rather than exit(), so stdout is flushed first.
+  if (group === 'unbake') {
+    process.exitCode = await runUnbake(argv.slice(1));
+    return;
+  }
+  if (group === 'verify') {
+    process.exitCode = await runVerify(argv.slice(1));
+    return;
+  }
   fail(USAGE, group ? 2 : 0);
 }
 

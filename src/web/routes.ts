@@ -6,6 +6,8 @@ import type { Services } from '../services/index.js';
 import { apiTokenAuth, requireAdmin, requireUser, type KilnPassport } from './auth.js';
 import { roleGuards } from './guards.js';
 import type { PublicCache } from './public-cache.js';
+import type { VerifierService } from '../services/verifier.js';
+import { verifyRoutes } from './verify.js';
 import { accountPages } from './pages/accounts.js';
 import { assertionPages } from './pages/assertions.js';
 import { badgeClassPages } from './pages/badge-classes.js';
@@ -23,16 +25,18 @@ import { canvasPages } from './pages/canvases.js';
 import { designApi } from './api/designs.js';
 import { bulkAwardPages } from './pages/bulk-awards.js';
 import { bulkAwardApi, csvBody } from './api/bulk-awards.js';
+import { mailPages } from './pages/mail.js';
 
 export interface RouteDeps {
   services: Services;
+  verifier: VerifierService;
   cache: PublicCache;
   passport: KilnPassport;
   config: Config;
 }
 
 /** THE route table: every URL, its guards and its handler. */
-export function buildRoutes({ services, cache, passport, config }: RouteDeps) {
+export function buildRoutes({ services, cache, passport, config, verifier }: RouteDeps) {
   const router = express.Router();
   const { requireIssuerRole, requireBadgeRole } = roleGuards(services);
   const home = homePages(services);
@@ -47,6 +51,7 @@ export function buildRoutes({ services, cache, passport, config }: RouteDeps) {
   const canvas = canvasPages(services);
   const api = { issuers: issuerApi(services), badges: badgeClassApi(services), assertions: assertionApi(services) };
   const bulk = { pages: bulkAwardPages(services), api: bulkAwardApi(services) };
+  const mail = mailPages(services);
 
   // Failed logins answer 401, so only they count: 10 per 15 minutes per address.
   const loginLimit = rateLimit({ windowMs: 15 * 60_000, limit: 10, skipSuccessfulRequests: true, handler: accounts.tooManyAttempts });
@@ -120,6 +125,13 @@ export function buildRoutes({ services, cache, passport, config }: RouteDeps) {
   router.get('/manage/badges/:badgeId/award/bulk/:batchId', requireUser, requireBadgeRole('awarder'), bulk.pages.result);
   router.get('/manage/badges/:badgeId/award/bulk/:batchId/result.csv', requireUser, requireBadgeRole('awarder'), bulk.pages.resultCsv);
 
+  // Award emails: the text per badge class, resending, and the outbox (site admins read it when SMTP_URL is unset)
+  router.get('/manage/badges/:badgeId/email', requireUser, requireBadgeRole('editor'), mail.templateForm);
+  router.post('/manage/badges/:badgeId/email', requireUser, requireBadgeRole('editor'), mail.saveTemplate);
+  router.post('/manage/assertions/:assertionId/resend', requireUser, mail.resend);
+  router.get('/admin/outbox', requireUser, requireAdmin, mail.outbox);
+  router.get('/admin/outbox/:messageId', requireUser, requireAdmin, mail.message);
+
   // Badge designer (any signed-in user may design; saving needs an editor role on the chosen issuer) and saved designs
   router.get('/designer', requireUser, designer.pages.designer);
   router.post('/designer', requireUser, designer.pages.create);
@@ -170,10 +182,12 @@ export function buildRoutes({ services, cache, passport, config }: RouteDeps) {
   v1.post('/issuers/:issuerId/designs', designer.api.create);
   // A CSV body, not JSON: registered before the v1 router, whose JSON-only check would refuse it.
   router.post('/api/v1/badges/:badgeId/assertions/bulk', apiTokenAuth(services.accounts), bulk.api.requireAwarder, csvBody, bulk.api.create);
+  // The public verifier: before the token-only v1 router, since anyone may verify a badge.
+  router.use(verifyRoutes({ verifier }));
   router.use('/api/v1', v1);
 
   void config;
-  return Object.assign(router, { listRoutes: () => [...routesOf(router, ''), ...routesOf(v1, '/api/v1')] });
+  return Object.assign(router, { listRoutes: () => [...routesOf(router, '', v1), ...routesOf(v1, '/api/v1', v1)] });
 }
 
 export interface RouteInfo {
@@ -181,14 +195,25 @@ export interface RouteInfo {
   path: string;
 }
 
-/** Every method and path registered on a router, read from the router itself (tests enumerate them). */
-function routesOf(router: express.Router, prefix: string): RouteInfo[] {
-  const stack = (router as unknown as { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> }).stack;
-  return stack.flatMap((layer) =>
-    layer.route
-      ? Object.keys(layer.route.methods)
-          .filter((m) => m !== '_all')
-          .map((m) => ({ method: m.toUpperCase(), path: prefix + layer.route!.path }))
-      : [],
-  );
+interface Layer {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle?: { stack?: Layer[] };
+}
+
+/**
+ * Every method and path registered on a router, read from the router itself (tests enumerate them).
+ * Routers mounted at the root (router.use(subRouter)) are included; `mounted` (v1) is listed with its own prefix.
+ */
+function routesOf(router: express.Router, prefix: string, mounted: express.Router): RouteInfo[] {
+  const stack = (router as unknown as { stack: Layer[] }).stack;
+  return stack.flatMap((layer): RouteInfo[] => {
+    if (layer.route) {
+      return Object.keys(layer.route.methods)
+        .filter((m) => m !== '_all')
+        .map((m) => ({ method: m.toUpperCase(), path: prefix + layer.route!.path }));
+    }
+    const sub = layer.handle;
+    if (sub?.stack && sub !== (mounted as unknown)) return routesOf(sub as unknown as express.Router, prefix, mounted);
+    return [];
+  });
 }
