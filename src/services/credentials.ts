@@ -38,9 +38,9 @@ export function credentialsService(
   // Signing needs the bundled contexts only; anything else is refused.
   const documentLoader = createDocumentLoader();
   // Concurrent first requests for one document share one signature.
-  const signing = new Map<string, Promise<string>>();
+  const signing = new Map<string, Promise<string | null>>();
 
-  function once(key: string, make: () => Promise<string>): Promise<string> {
+  function once(key: string, make: () => Promise<string | null>): Promise<string | null> {
     let pending = signing.get(key);
     if (!pending) {
       pending = make().finally(() => signing.delete(key));
@@ -49,47 +49,69 @@ export function credentialsService(
     return pending;
   }
 
-  function unsignedCredential(assertion: Assertion) {
-    // A place in the revocation list is given once, on the first request (a write only that once).
-    if (!repos.credentials.find(assertion.id)) repos.credentials.allocate(assertion.id, assertion.issuerId);
-    const { statusIndex } = repos.credentials.find(assertion.id)!;
+  // Positions handed out in this process but not yet written, so concurrent first requests agree on one.
+  const reserved = new Map<string, number>();
+  const lastReserved = new Map<string, number>();
+
+  /** The award's place in its issuer's revocation list: fixed once its credential is first stored. */
+  function statusIndexOf(assertion: Assertion, stored: { statusIndex: number } | null): number {
+    if (stored) return stored.statusIndex;
+    let index = reserved.get(assertion.id);
+    if (index === undefined) {
+      index = Math.max(repos.credentials.nextIndex(assertion.issuerId), (lastReserved.get(assertion.issuerId) ?? -1) + 1);
+      reserved.set(assertion.id, index);
+      lastReserved.set(assertion.issuerId, index);
+    }
+    return index;
+  }
+
+  function unsignedCredential(assertion: Assertion, statusIndex: number) {
     const badge = repos.badgeClasses.findById(assertion.badgeClassId)!;
     const issuer = repos.issuers.findById(assertion.issuerId)!;
     return openBadgeCredential({ assertion, badge, issuer, status: { index: statusIndex } }, urls);
   }
 
   /** The signed OpenBadgeCredential as JSON text: the exact bytes hosted and baked. */
-  async function credentialJson(assertion: Assertion): Promise<string> {
-    const unsigned = unsignedCredential(assertion);
+  async function credentialJson(assertion: Assertion, attempt = 0): Promise<string> {
+    const stored = repos.credentials.find(assertion.id);
+    const statusIndex = statusIndexOf(assertion, stored);
+    const unsigned = unsignedCredential(assertion, statusIndex);
     const { key, record } = await keys.signingKey(assertion.issuerId);
     const fingerprint = fingerprintOf(unsigned, verificationMethodId(assertion.issuerId, record, urls));
-    const cached = repos.credentials.find(assertion.id)!;
-    if (cached.fingerprint === fingerprint && cached.document) return cached.document;
-    return once(`credential ${assertion.id} ${fingerprint}`, async () => {
+    if (stored?.fingerprint === fingerprint && stored.document) return stored.document;
+    const document = await once(`credential ${assertion.id} ${fingerprint}`, async () => {
       const now = ctx.now();
-      const signed = await signCredential(unsigned, { key, created: isoSeconds(now), documentLoader });
-      const document = JSON.stringify(signed);
-      repos.credentials.storeSigned(assertion.id, { fingerprint, document }, now.toISOString());
-      return document;
+      const text = JSON.stringify(await signCredential(unsigned, { key, created: isoSeconds(now), documentLoader }));
+      const signed = { fingerprint, document: text };
+      if (stored) repos.credentials.storeSigned(assertion.id, signed, now.toISOString());
+      else if (!repos.credentials.insertSigned({ assertionId: assertion.id, issuerId: assertion.issuerId, statusIndex, signedAt: now.toISOString(), ...signed })) return null;
+      reserved.delete(assertion.id);
+      return text;
     });
+    if (document !== null) return document;
+    // Another process stored this award, or took the position, first: start again from what is stored.
+    reserved.delete(assertion.id);
+    if (attempt >= 3) throw new AppError(503, 'busy', 'The credential could not be stored; try again.');
+    return credentialJson(assertion, attempt + 1);
   }
 
   /** The issuer's signed BitstringStatusListCredential (revocation), re-signed whenever its bits or key change. */
   async function statusListJson(issuerId: string): Promise<string> {
     const revoked = repos.credentials.revokedIndexes(issuerId);
-    const allocated = repos.credentials.allocatedCount(issuerId);
+    const allocated = repos.credentials.nextIndex(issuerId);
     const { key, record } = await keys.signingKey(issuerId);
     const { encodedList, length } = await encodeStatusList(revoked, allocated);
     const fingerprint = fingerprintOf(urls.statusList(issuerId), revoked, length, verificationMethodId(issuerId, record, urls));
     const cached = repos.statusLists.find(issuerId);
     if (cached?.fingerprint === fingerprint) return cached.document;
-    return once(`status ${issuerId} ${fingerprint}`, async () => {
+    const signed = await once(`status ${issuerId} ${fingerprint}`, async () => {
       const now = ctx.now();
       const unsigned = statusListCredential(issuerId, encodedList, isoSeconds(now), urls);
       const document = JSON.stringify(await signCredential(unsigned, { key, created: isoSeconds(now), documentLoader }));
       repos.statusLists.store(issuerId, { fingerprint, document }, now.toISOString());
       return document;
     });
+    return signed!;
   }
 
   /** A hosted award whose credential may be downloaded: 404 when unknown, 410 once revoked. */

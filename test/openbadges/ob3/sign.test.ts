@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createDocumentLoader,
   DocumentRefusedError,
@@ -8,6 +8,7 @@ import {
   signingKeyFrom,
   verifyCredential,
 } from '../../../src/openbadges/ob3/index.js';
+import { blockNetwork } from '../../helpers/no-network.js';
 
 const fixture = (name: string) =>
   JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../../fixtures/ob3', name), 'utf8')) as Record<string, any>;
@@ -22,6 +23,16 @@ const loader = createDocumentLoader(new Map([[key.controller, controllerDocument
 const now = new Date('2024-06-01T00:00:00Z');
 
 describe('eddsa-rdfc-2022 signing (OB 3.0 implementation guide test vector)', () => {
+  let network: ReturnType<typeof blockNetwork>;
+  beforeAll(() => {
+    network = blockNetwork();
+  });
+  afterAll(() => {
+    network.restore();
+    // Nothing tried to reach out: every context came from the bundle.
+    expect(network.attempts).toEqual([]);
+  });
+
   it('reproduces the published proofValue exactly', async () => {
     const result = await signCredential(unsigned, { key: await signingKeyFrom(key), created: signed.proof.created });
 
