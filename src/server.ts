@@ -2,6 +2,7 @@ import http from 'node:http';
 import path from 'node:path';
 import pino from 'pino';
 import { createApp } from './app.js';
+import { createOutboxSender } from './mail/outbox-sender.js';
 import { ConfigError, isLocalPublicUrl, loadConfig } from './config.js';
 import { migrate, openDatabase } from './db/database.js';
 import { loadOrCreateSecrets } from './secrets.js';
@@ -28,6 +29,9 @@ function main() {
   const server = http.createServer(kiln.handle);
   server.keepAliveTimeout = 65_000;
   server.listen(config.port, () => logger.info({ port: config.port, publicUrl: config.publicUrl }, 'Kiln is listening'));
+  // Mail leaves in the background from the outbox table; without SMTP_URL it stays there for admins to read.
+  const mailer = createOutboxSender({ services: kiln.services, smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
+  mailer.start();
 
   // Finish in-flight requests, then close the database so the WAL is checkpointed.
   let stopping = false;
@@ -35,7 +39,9 @@ function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    server.close(() => {
+    const mailStopped = mailer.stop();
+    server.close(async () => {
+      await mailStopped;
       db.close();
       logger.info('stopped');
       process.exit(0);

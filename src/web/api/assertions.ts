@@ -50,7 +50,7 @@ export function assertionApi(services: Services) {
 
     create(req: Request, res: Response) {
       const body = jsonBody(req);
-      const awarded = assertions.award(String(req.params.badgeId), currentUser(req).id, toAwardInput(body));
+      const awarded = assertions.award(String(req.params.badgeId), currentUser(req).id, toAwardInput(body), { notify: body.notify === true });
       const badge = badgeClasses.findPublic(String(req.params.badgeId))!;
       if (body.recipients !== undefined) {
         res.status(201).json({ items: awarded.map((a) => resource(a, badge.hasSvg)) });

@@ -8,6 +8,7 @@ import { formContext } from '../forms.js';
 import { badgeManageLocals, statusFilter } from './badge-classes.js';
 import { awardFormInput } from './award-form.js';
 import { pageQuery } from './form-input.js';
+import { awardMailLocals } from './mail.js';
 
 const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>;
 
@@ -49,7 +50,9 @@ export function assertionPages(services: Services) {
         });
         return;
       }
-      const awarded = assertions.award(badge.id, currentUser(req).id, input);
+      // "Email the learners" is checked by default: a hidden 0 travels with it, so unchecking is seen.
+      const notify = ([] as unknown[]).concat(body(req).notify ?? []).includes('1');
+      const awarded = assertions.award(badge.id, currentUser(req).id, input, { notify });
       if (awarded.length === 1) res.redirect(303, `/manage/assertions/${awarded[0]!.id}?notice=awarded`);
       else res.redirect(303, `/manage/badges/${badge.id}?notice=awarded`);
     },
@@ -85,6 +88,7 @@ export function assertionPages(services: Services) {
         urls: ctx.urls,
         notice: typeof req.query.notice === 'string' ? req.query.notice : null,
         values: {},
+        ...awardMailLocals(services, assertion),
       });
     },
 
