@@ -1,14 +1,15 @@
 import { accountsService } from './accounts.js';
 import { assertionsService } from './assertions.js';
 import { badgeClassesService } from './badge-classes.js';
-import { canvasesService } from './canvases.js';
 import { bulkAwardsService } from './bulk-awards.js';
+import { canvasesService } from './canvases.js';
 import type { ServiceContext } from './context.js';
 import { designsService } from './designs.js';
 import { issuersService } from './issuers.js';
 import { credentialsService } from './credentials.js';
 import { keysService } from './keys.js';
 import { mailService } from './mail.js';
+import { correctionsService } from './corrections.js';
 
 export function createServices(ctx: ServiceContext) {
   const accounts = accountsService(ctx);
@@ -18,10 +19,11 @@ export function createServices(ctx: ServiceContext) {
   const mail = mailService(ctx, issuers);
   const assertions = assertionsService(ctx, badgeClasses, mail);
   const bulkAwards = bulkAwardsService(ctx, badgeClasses, assertions);
+  const corrections = correctionsService(ctx, assertions, mail);
   const designs = designsService(ctx, issuers);
   const canvases = canvasesService(ctx, issuers);
   const credentials = credentialsService(ctx, { issuers, badgeClasses, assertions, keys });
-  return { ctx, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, designs, canvases, keys, credentials };
+  return { ctx, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, corrections, designs, canvases, keys, credentials };
 }
 
 export type Services = ReturnType<typeof createServices>;

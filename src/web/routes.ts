@@ -26,6 +26,8 @@ import { designApi } from './api/designs.js';
 import { bulkAwardPages } from './pages/bulk-awards.js';
 import { bulkAwardApi, csvBody } from './api/bulk-awards.js';
 import { mailPages } from './pages/mail.js';
+import { correctionPages } from './pages/corrections.js';
+import { correctionApi } from './api/corrections.js';
 
 export interface RouteDeps {
   services: Services;
@@ -52,6 +54,7 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   const api = { issuers: issuerApi(services), badges: badgeClassApi(services), assertions: assertionApi(services) };
   const bulk = { pages: bulkAwardPages(services), api: bulkAwardApi(services) };
   const mail = mailPages(services);
+  const corrections = { pages: correctionPages(services), api: correctionApi(services) };
 
   // Failed logins answer 401, so only they count: 10 per 15 minutes per address.
   const loginLimit = rateLimit({ windowMs: 15 * 60_000, limit: 10, skipSuccessfulRequests: true, handler: accounts.tooManyAttempts });
@@ -129,6 +132,7 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   router.get('/manage/badges/:badgeId/email', requireUser, requireBadgeRole('editor'), mail.templateForm);
   router.post('/manage/badges/:badgeId/email', requireUser, requireBadgeRole('editor'), mail.saveTemplate);
   router.post('/manage/assertions/:assertionId/resend', requireUser, mail.resend);
+  router.post('/manage/assertions/:assertionId/correct', requireUser, corrections.pages.correct);
   router.get('/admin/outbox', requireUser, requireAdmin, mail.outbox);
   router.get('/admin/outbox/:messageId', requireUser, requireAdmin, mail.message);
 
@@ -174,6 +178,7 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   v1.post('/badges/:badgeId/assertions', api.assertions.create);
   v1.get('/assertions/:assertionId', api.assertions.get);
   v1.post('/assertions/:assertionId/revoke', api.assertions.revoke);
+  v1.post('/assertions/:assertionId/correct', corrections.api.correct);
   v1.post('/designs/render', designer.api.render);
   v1.get('/designs/templates', designer.api.templates);
   v1.get('/designs/:designId', designer.api.get);
