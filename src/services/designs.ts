@@ -12,7 +12,7 @@ import type { SavedDesign } from '../repos/designs.js';
 import type { PageQuery } from '../repos/pagination.js';
 import type { ServiceContext } from './context.js';
 import type { IssuersService } from './issuers.js';
-import { normaliseUpload, uploadFromDataUri, type Upload } from './uploads.js';
+import { uploadFromDataUri, type Upload } from './uploads.js';
 import { parseInput, text } from './validation.js';
 
 /** The centre picture is drawn at most 140 px wide on a 512 badge; 192 px keeps it sharp and the design small. */
@@ -23,6 +23,11 @@ const DesignMeta = z.object({
   altText: text.optional(500),
   template: z.boolean('template must be true or false.').optional(),
 });
+
+const isRaster = (b: Buffer) =>
+  (b.length >= 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) ||
+  (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) ||
+  (b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP');
 
 export interface RenderedArtwork {
   design: Design;
@@ -40,12 +45,25 @@ export function designsService(ctx: ServiceContext, issuers: IssuersService) {
   const assets = () => designerAssets();
   const schema = () => designSchema((name) => assets().icons.has(name));
 
-  /** Re-encodes a picture (upload or data URI) into a small PNG data URI; huge or broken files are field errors. */
+  /**
+   * Re-encodes a picture (upload or data URI) into a small PNG data URI; huge, broken or non-raster files are field
+   * errors. Rasters only (sniffed by their bytes), so sharp decodes them here with a pixel cap: no SVG, no fonts.
+   */
   async function picture(upload: Upload, field: string): Promise<string> {
-    if (upload.bytes.length > LIMITS.pictureBytes) throw new ValidationError({ [field]: 'The picture is too large: at most 2 MB.' });
-    const image = await normaliseUpload(upload, field);
-    const png = await sharp(image.png).resize(PICTURE_SIDE, PICTURE_SIDE, { fit: 'cover' }).png({ palette: true, effort: 1 }).toBuffer();
-    return `data:image/png;base64,${png.toString('base64')}`;
+    const tooLarge = 'The picture is too large: at most 2 MB and 4096 × 4096 pixels.';
+    if (upload.bytes.length > LIMITS.pictureBytes) throw new ValidationError({ [field]: tooLarge });
+    if (!isRaster(upload.bytes)) throw new ValidationError({ [field]: 'The picture must be a PNG, JPEG or WebP image.' });
+    try {
+      const png = await sharp(upload.bytes, { limitInputPixels: 4096 * 4096, failOn: 'error' })
+        .rotate()
+        .resize(PICTURE_SIDE, PICTURE_SIDE, { fit: 'cover' })
+        .png({ palette: true, effort: 1 })
+        .toBuffer();
+      return `data:image/png;base64,${png.toString('base64')}`;
+    } catch (err) {
+      const pixels = /pixel limit/i.test(String((err as Error).message));
+      throw new ValidationError({ [field]: pixels ? tooLarge : 'The picture is damaged or incomplete.' });
+    }
   }
 
   /**

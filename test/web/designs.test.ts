@@ -61,12 +61,15 @@ describe('badge designer: render API, saved designs and templates', () => {
     expect(Object.keys(missing.body.error.details).sort()).toEqual(['background', 'border', 'title']);
   });
 
-  it('refuses a huge picture, and a title the bundled font cannot draw, with field messages', async () => {
+  it('refuses a huge picture, a vector picture, and a title the bundled font cannot draw, with field messages', async () => {
     const huge = await sharp({ create: { width: 1400, height: 1400, channels: 3, background: '#888' } }).png({ compressionLevel: 0 }).toBuffer();
     expect(huge.length).toBeGreaterThan(2 * 1024 * 1024);
     const res = await auth(api().post('/api/v1/designs/render')).send({ ...EXAMPLE, icon: undefined, picture: dataUri(huge) });
     expect(res.status).toBe(422);
-    expect(res.body.error.details.picture).toMatch(/too large: at most 2 MB/);
+    expect(res.body.error.details.picture).toMatch(/too large: at most 2 MB and 4096 × 4096 pixels/);
+    const vector = await auth(api().post('/api/v1/designs/render')).send({ ...EXAMPLE, icon: undefined, picture: dataUri(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>'), 'image/svg+xml') });
+    expect(vector.status).toBe(422);
+    expect(vector.body.error.details.picture).toBe('The picture must be a PNG, JPEG or WebP image.');
     const emoji = await auth(api().post('/api/v1/designs/render')).send({ ...EXAMPLE, title: 'Party 🎉' });
     expect(emoji.status).toBe(422);
     expect(emoji.body.error.details.title).toContain('🎉');
@@ -235,7 +238,7 @@ describe('badge designer pages and the Badge Canvas planner', () => {
     for (const [k, v] of Object.entries(designerForm(csrf, { icon: '' }))) req.field(k, v);
     const res = await req.attach('image', huge, { filename: 'huge.png', contentType: 'image/png' });
     expect(res.status).toBe(400);
-    expect(res.text).toMatch(/id="f-image-error">The picture is too large: at most 2 MB\./);
+    expect(res.text).toMatch(/id="f-image-error">The picture is too large: at most 2 MB and 4096 × 4096 pixels\./);
   });
 
   it('saves a design, uses it for a new badge whose image is the design, duplicates and publishes it', async () => {
