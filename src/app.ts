@@ -99,12 +99,21 @@ export function createApp(deps: AppDeps): Kiln {
   app.use('/api', express.json({ limit: '8mb', type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ extended: true, limit: '1mb', parameterLimit: 2000 }));
   // Forms with a file: one image at most, kept in memory, size-capped before it reaches sharp.
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 200, fieldSize: 100_000 } }).fields([
+    { name: 'image', maxCount: 1 },
+    { name: 'csv', maxCount: 1 },
+    { name: 'file', maxCount: 1 },
+  ]);
   app.use(
-    multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 200, fieldSize: 100_000 } }).fields([
-      { name: 'image', maxCount: 1 },
-      { name: 'csv', maxCount: 1 },
-      { name: 'file', maxCount: 1 },
-    ]),
+    (req: Request, res: Response, next: NextFunction) =>
+      upload(req, res, (err?: unknown) => {
+        // An oversized image on a form: keep the fields that arrived, so the form can say so beside the field.
+        if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE' && err.field === 'image' && !req.path.startsWith('/api/')) {
+          res.locals.uploadTooLarge = true;
+          return next();
+        }
+        next(err);
+      }),
     // Handlers read the image as req.file (as with .single('image')); a bulk-award CSV stays in req.files.csv.
     (req: Request, _res: Response, next: NextFunction) => {
       const image = (req.files as Record<string, Express.Multer.File[]> | undefined)?.image?.[0];

@@ -124,6 +124,22 @@ describe('badge classes', () => {
     expect(tableCount(t.db, 'badge_classes')).toBe(before);
   });
 
+  it('says beside the field that an image over 5 MB is too large, keeping the typed values', async () => {
+    const csrf = await csrfFrom(owner.agent, `/manage/issuers/${issuerId}/badges/new`);
+    const before = tableCount(t.db, 'badge_classes');
+    const res = await owner.agent
+      .post(`/manage/issuers/${issuerId}/badges`)
+      .field('_csrf', csrf)
+      .field('name', 'Big picture')
+      .field('description', 'Has a huge image')
+      .field('criteriaNarrative', 'Anything')
+      .attach('image', Buffer.alloc(6 * 1024 * 1024, 1), { filename: 'huge.png', contentType: 'image/png' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('too large: at most 5 MB');
+    expect(res.text).toContain('value="Big picture"');
+    expect(tableCount(t.db, 'badge_classes')).toBe(before);
+  });
+
   it('creates through the form, then duplicates, archives and deletes', async () => {
     let csrf = await csrfFrom(owner.agent, `/manage/issuers/${issuerId}/badges/new`);
     const created = await owner.agent

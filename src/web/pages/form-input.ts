@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { BadgeClass } from '../../repos/badge-classes.js';
+import { ValidationError } from '../../errors.js';
 import type { Upload } from '../../services/uploads.js';
 
 type Body = Record<string, unknown>;
@@ -9,6 +10,7 @@ const blankToNull = (v: unknown) => (str(v).trim() === '' ? null : str(v));
 
 /** The uploaded image of a multipart form, if one was chosen. */
 export function uploadOf(req: Request): Upload | null {
+  if (req.res?.locals.uploadTooLarge) throw new ValidationError({ image: 'The image file is too large: at most 5 MB.' });
   return req.file && req.file.size > 0 ? { bytes: req.file.buffer, type: req.file.mimetype } : null;
 }
 
