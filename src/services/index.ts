@@ -10,6 +10,7 @@ import { credentialsService } from './credentials.js';
 import { keysService } from './keys.js';
 import { mailService } from './mail.js';
 import { correctionsService } from './corrections.js';
+import { workshopsService } from './workshops.js';
 
 export function createServices(ctx: ServiceContext) {
   const accounts = accountsService(ctx);
@@ -20,10 +21,11 @@ export function createServices(ctx: ServiceContext) {
   const assertions = assertionsService(ctx, badgeClasses, mail);
   const bulkAwards = bulkAwardsService(ctx, badgeClasses, assertions);
   const corrections = correctionsService(ctx, assertions, mail);
+  const workshops = workshopsService(ctx, issuers, badgeClasses, assertions);
   const designs = designsService(ctx, issuers);
   const canvases = canvasesService(ctx, issuers);
   const credentials = credentialsService(ctx, { issuers, badgeClasses, assertions, keys });
-  return { ctx, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, corrections, designs, canvases, keys, credentials };
+  return { ctx, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, corrections, workshops, designs, canvases, keys, credentials };
 }
 
 export type Services = ReturnType<typeof createServices>;

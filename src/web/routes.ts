@@ -28,6 +28,8 @@ import { bulkAwardApi, csvBody } from './api/bulk-awards.js';
 import { mailPages } from './pages/mail.js';
 import { correctionPages } from './pages/corrections.js';
 import { correctionApi } from './api/corrections.js';
+import { claimPages, workshopPages } from './pages/workshops.js';
+import { certificatePages } from './pages/certificates.js';
 
 export interface RouteDeps {
   services: Services;
@@ -55,6 +57,12 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   const bulk = { pages: bulkAwardPages(services), api: bulkAwardApi(services) };
   const mail = mailPages(services);
   const corrections = { pages: correctionPages(services), api: correctionApi(services) };
+  const workshops = workshopPages(services);
+  const claims = claimPages(services);
+  const certificates = certificatePages(services);
+  // Claims: every request at 120 a minute per address (a classroom shares one address), failed ones at 30.
+  const claimLimit = rateLimit({ windowMs: 60_000, limit: 120, handler: accounts.tooManyAttempts });
+  const claimFailLimit = rateLimit({ windowMs: 60_000, limit: 30, skipSuccessfulRequests: true, handler: accounts.tooManyAttempts });
 
   // Failed logins answer 401, so only they count: 10 per 15 minutes per address.
   const loginLimit = rateLimit({ windowMs: 15 * 60_000, limit: 10, skipSuccessfulRequests: true, handler: accounts.tooManyAttempts });
@@ -135,6 +143,31 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   router.post('/manage/assertions/:assertionId/correct', requireUser, corrections.pages.correct);
   router.get('/admin/outbox', requireUser, requireAdmin, mail.outbox);
   router.get('/admin/outbox/:messageId', requireUser, requireAdmin, mail.message);
+
+  // Workshop sessions: the facilitator's roster (polled as JSON), projector page, approval, walls
+  router.get('/manage/badges/:badgeId/sessions/new', requireUser, requireBadgeRole('awarder'), workshops.newForm);
+  router.post('/manage/badges/:badgeId/sessions', requireUser, requireBadgeRole('awarder'), workshops.create);
+  router.get('/manage/issuers/:issuerId/sessions', requireUser, requireIssuerRole('awarder'), workshops.list);
+  router.post('/manage/issuers/:issuerId/wall', requireUser, requireIssuerRole('editor'), workshops.issuerWall);
+  router.get('/manage/sessions/:sessionId', requireUser, workshops.show);
+  router.get('/manage/sessions/:sessionId/roster.json', requireUser, workshops.rosterJson);
+  router.get('/manage/sessions/:sessionId/projector', requireUser, workshops.projector);
+  router.post('/manage/sessions/:sessionId/approve', requireUser, workshops.approve);
+  router.post('/manage/sessions/:sessionId/reject', requireUser, workshops.reject);
+  router.post('/manage/sessions/:sessionId/options', requireUser, workshops.options);
+  router.post('/manage/sessions/:sessionId/close', requireUser, workshops.close);
+  router.post('/manage/sessions/:sessionId/claims/:claimId/wall', requireUser, workshops.wallVisibility);
+
+  // Learners claim with a code (never logged: see redact-url.ts) and keep a private link; public walls
+  router.get('/claim', claims.enterForm);
+  router.post('/claim', claimLimit, claimFailLimit, claims.enter);
+  router.get('/claim/:code', claimLimit, claimFailLimit, claims.form);
+  router.post('/claim/:code', claimLimit, claimFailLimit, claims.claim);
+  router.get('/claimed/:token', claimLimit, claimFailLimit, claims.status);
+  router.get('/claimed/:token/certificate', claimLimit, claimFailLimit, certificates.forClaim);
+  router.get('/manage/assertions/:assertionId/certificate', requireUser, certificates.forAwarder);
+  router.get('/sessions/:sessionId/wall', claims.sessionWall);
+  router.get('/issuers/:issuerId/wall', claims.issuerWall);
 
   // Badge designer (any signed-in user may design; saving needs an editor role on the chosen issuer) and saved designs
   router.get('/designer', requireUser, designer.pages.designer);

@@ -1,0 +1,174 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { CODE_ALPHABET, generateCode, normaliseCode } from '../../src/services/workshops.js';
+import { apiToken, csrfFrom, givenBadge, signedUpAgent, startKiln, tableCount, type Agent, type TestKiln } from '../helpers/app.js';
+
+describe('claim codes', () => {
+  it('are 8 characters from an alphabet without 0, O, 1, I or L, and are read back in any case with or without the dash', () => {
+    expect(CODE_ALPHABET).not.toMatch(/[0O1IL]/);
+    const codes = new Set(Array.from({ length: 2000 }, generateCode));
+    expect(codes.size).toBe(2000);
+    for (const code of codes) expect(code).toMatch(/^[A-HJKMNP-Z2-9]{8}$/);
+    const code = [...codes][0]!;
+    expect(normaliseCode(`${code.slice(0, 4).toLowerCase()}-${code.slice(4)} `)).toBe(code);
+    expect(normaliseCode('ABCD-EFG0')).toBeNull();
+  });
+});
+
+describe('workshop sessions over HTTP', () => {
+  let t: TestKiln;
+  let token: string;
+  let owner: { agent: Agent; email: string };
+  let badge: { id: string };
+  let issuer: { id: string };
+
+  beforeAll(async () => {
+    t = await startKiln();
+    owner = await signedUpAgent(t);
+    token = await apiToken(t, owner.email);
+    ({ badge, issuer } = await givenBadge(t, token));
+  });
+  afterAll(() => t.close());
+
+  async function openSession(fields: Record<string, string> = {}) {
+    const csrf = await csrfFrom(owner.agent, `/manage/badges/${badge.id}/sessions/new`);
+    const res = await owner.agent
+      .post(`/manage/badges/${badge.id}/sessions`)
+      .type('form')
+      .send({ _csrf: csrf, title: 'Saturday club', closesInMinutes: '180', notify: ['0', '1'], ...fields });
+    expect(res.status, res.text.slice(0, 500)).toBe(303);
+    const sessionId = res.headers.location!.split('/').pop()!;
+    const code = t.db.prepare('SELECT code FROM workshop_sessions WHERE id = ?').pluck().get(sessionId) as string;
+    return { sessionId, code };
+  }
+
+  async function claim(code: string, fields: Record<string, string>, agent = request.agent(t.server)) {
+    const csrf = await csrfFrom(agent, `/claim/${code}`);
+    return agent.post(`/claim/${code}`).type('form').send({ _csrf: csrf, ...fields });
+  }
+
+  it('takes claims with and without email, awards on approval and emails only those with an address', async () => {
+    const { sessionId, code } = await openSession({ wall: '1' });
+    const withEmail = await claim(code, { name: 'Maya Patel', email: 'maya@example.org', wallConsent: '1' });
+    expect(withEmail.status).toBe(303);
+    expect(withEmail.headers.location).toMatch(/^\/claimed\/[\w-]{43}$/);
+    const child = await claim(code.toLowerCase(), { name: 'Leo', noEmail: '1' });
+    expect(child.status).toBe(303);
+
+    const roster = await owner.agent.get(`/manage/sessions/${sessionId}/roster.json`);
+    expect(roster.body.pending).toBe(2);
+    expect(roster.body.claims.map((c: { name: string; email: string | null }) => [c.name, c.email])).toEqual([['Maya Patel', 'maya@example.org'], ['Leo', null]]);
+
+    const pendingPage = await request(t.server).get(child.headers.location!);
+    expect(pendingPage.text).toContain('Waiting for your facilitator');
+    expect(pendingPage.headers['cache-control']).toBe('no-store');
+
+    const csrf = await csrfFrom(owner.agent, `/manage/sessions/${sessionId}`);
+    const approved = await owner.agent.post(`/manage/sessions/${sessionId}/approve`).type('form').send({ _csrf: csrf, all: '1' });
+    expect(approved.status).toBe(303);
+    const claims = t.db.prepare('SELECT name, status, assertion_id FROM claims WHERE session_id = ? ORDER BY created_at').all(sessionId) as Array<{ status: string; assertion_id: string }>;
+    expect(claims.every((c) => c.status === 'approved' && c.assertion_id)).toBe(true);
+    expect(t.db.prepare('SELECT to_address FROM outbox').pluck().all()).toEqual(['maya@example.org']);
+
+    const childPage = await request(t.server).get(child.headers.location!);
+    expect(childPage.text).toContain('Your badge is awarded.');
+    expect(childPage.text).toContain('/certificate');
+    // The child's award is a real, verifiable assertion with no email of theirs anywhere.
+    const award = /href="[^"]*(\/assertions\/[0-9a-f-]{36})"/.exec(childPage.text)![1]!;
+    const doc = JSON.parse((await request(t.server).get(award)).text);
+    expect(doc.recipient.hashed).toBe(true);
+
+    const wall = await request(t.server).get(`/sessions/${sessionId}/wall`);
+    expect(wall.status).toBe(200);
+    expect(wall.text).toContain('Maya');
+    expect(wall.text).not.toContain('Patel');
+    expect(wall.text).not.toContain('Leo');
+    expect(wall.text).toContain('http-equiv="refresh"');
+
+    const mayaId = (t.db.prepare("SELECT id FROM claims WHERE name = 'Maya Patel'").pluck().get() as string);
+    const csrf2 = await csrfFrom(owner.agent, `/manage/sessions/${sessionId}`);
+    await owner.agent.post(`/manage/sessions/${sessionId}/claims/${mayaId}/wall`).type('form').send({ _csrf: csrf2, hidden: '1' });
+    expect((await request(t.server).get(`/sessions/${sessionId}/wall`)).text).not.toContain('Maya');
+  });
+
+  it('refuses a second claim with the same email, and a claim with neither email nor the no-email box, writing nothing', async () => {
+    const { code } = await openSession();
+    expect((await claim(code, { name: 'Ana', email: 'ana@example.org' })).status).toBe(303);
+    const before = tableCount(t.db, 'claims');
+    const again = await claim(code, { name: 'Ana again', email: 'ANA@example.org' });
+    expect(again.status).toBe(400);
+    expect(again.text).toContain('This email has already claimed the badge in this session.');
+    const neither = await claim(code, { name: 'Ben' });
+    expect(neither.status).toBe(400);
+    expect(neither.text).toContain('tick “I don’t have an email”');
+    expect(neither.text).toContain('value="Ben"');
+    expect(tableCount(t.db, 'claims')).toBe(before);
+  });
+
+  it('auto-approves when asked, and stops taking claims when full or closed', async () => {
+    const { sessionId, code } = await openSession({ autoApprove: '1', maxClaims: '1' });
+    expect((await claim(code, { name: 'Zoe', noEmail: '1' })).status).toBe(303);
+    expect(t.db.prepare('SELECT status FROM claims WHERE session_id = ?').pluck().get(sessionId)).toBe('approved');
+    expect((await request(t.server).get(`/claim/${code}`)).status).toBe(404);
+
+    const second = await openSession();
+    const csrf = await csrfFrom(owner.agent, `/manage/sessions/${second.sessionId}`);
+    await owner.agent.post(`/manage/sessions/${second.sessionId}/close`).type('form').send({ _csrf: csrf });
+    expect((await request(t.server).get(`/claim/${second.code}`)).status).toBe(404);
+  });
+
+  it('shows the projector page with a QR code for the claim URL and the code in large type', async () => {
+    const { sessionId, code } = await openSession();
+    const res = await owner.agent.get(`/manage/sessions/${sessionId}/projector`);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain(`${code.slice(0, 4)}-${code.slice(4)}`);
+    const qr = /src="data:image\/svg\+xml;base64,([^"]+)"/.exec(res.text)![1]!;
+    expect(Buffer.from(qr, 'base64').toString()).toMatch(/^<svg/);
+  });
+
+  it('answers 404 for another issuer’s session, and for an issuer wall that is off', async () => {
+    const { sessionId } = await openSession();
+    const outsider = await signedUpAgent(t);
+    for (const path of [`/manage/sessions/${sessionId}`, `/manage/sessions/${sessionId}/roster.json`, `/manage/sessions/${sessionId}/projector`]) {
+      expect((await outsider.agent.get(path)).status, path).toBe(404);
+    }
+    expect((await request(t.server).get(`/issuers/${issuer.id}/wall`)).status).toBe(404);
+    const csrf = await csrfFrom(owner.agent, `/manage/issuers/${issuer.id}/sessions`);
+    await owner.agent.post(`/manage/issuers/${issuer.id}/wall`).type('form').send({ _csrf: csrf, enabled: '1' });
+    expect((await request(t.server).get(`/issuers/${issuer.id}/wall`)).status).toBe(200);
+  });
+
+  it('limits failed code lookups to 30 a minute per address', async () => {
+    // A fresh app: the limiter counts per address, and every test here comes from 127.0.0.1.
+    const fresh = await startKiln();
+    const agent = request.agent(fresh.server);
+    const statuses: number[] = [];
+    for (let i = 0; i < 32; i++) statuses.push((await agent.get('/claim/ZZZZZZZZ')).status);
+    expect(statuses.slice(0, 30).every((s) => s === 404)).toBe(true);
+    expect(statuses.slice(30)).toEqual([429, 429]);
+    await fresh.close();
+  });
+});
+
+describe('logs', () => {
+  it('never carry a claim code, a private claim link or a sign-in token', async () => {
+    const t = await startKiln();
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
+    const kiln = createApp({ db: t.db, config: t.config, sessionSecret: 'x', logger });
+    const secrets = ['ABCD2345', 'QWERTYUP', 'c2VjcmV0LXRva2VuLXRoYXQtaXMtbG9uZy1lbm91Z2g'];
+    await request(kiln.app).get(`/claim/${secrets[0]}`);
+    await request(kiln.app).post(`/claim/${secrets[1]}`).type('form').send({ name: 'x' });
+    await request(kiln.app).get(`/claimed/${secrets[2]}`);
+    await request(kiln.app).get(`/learner/sign-in/${secrets[2]}`);
+    await request(kiln.app).get(`/claim?code=${secrets[0]}`);
+    const log = lines.join('');
+    expect(log).toContain('/claim/[redacted]');
+    expect(log).toContain('/claimed/[redacted]');
+    for (const secret of secrets) expect(log).not.toContain(secret);
+    await t.close();
+  });
+});
