@@ -11,6 +11,7 @@ import { keysService } from './keys.js';
 import { mailService } from './mail.js';
 import { correctionsService } from './corrections.js';
 import { workshopsService } from './workshops.js';
+import { learnersService } from './learners.js';
 
 export function createServices(ctx: ServiceContext) {
   const accounts = accountsService(ctx);
@@ -22,10 +23,11 @@ export function createServices(ctx: ServiceContext) {
   const bulkAwards = bulkAwardsService(ctx, badgeClasses, assertions);
   const corrections = correctionsService(ctx, assertions, mail);
   const workshops = workshopsService(ctx, issuers, badgeClasses, assertions);
+  const learners = learnersService(ctx, mail);
   const designs = designsService(ctx, issuers);
   const canvases = canvasesService(ctx, issuers);
   const credentials = credentialsService(ctx, { issuers, badgeClasses, assertions, keys });
-  return { ctx, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, corrections, workshops, designs, canvases, keys, credentials };
+  return { ctx, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, corrections, workshops, learners, designs, canvases, keys, credentials };
 }
 
 export type Services = ReturnType<typeof createServices>;

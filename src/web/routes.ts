@@ -30,6 +30,7 @@ import { correctionPages } from './pages/corrections.js';
 import { correctionApi } from './api/corrections.js';
 import { claimPages, workshopPages } from './pages/workshops.js';
 import { certificatePages } from './pages/certificates.js';
+import { learnerPages, requireLearner } from './pages/learners.js';
 
 export interface RouteDeps {
   services: Services;
@@ -60,6 +61,8 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   const workshops = workshopPages(services);
   const claims = claimPages(services);
   const certificates = certificatePages(services);
+  const learner = learnerPages(services);
+  const signInLimit = rateLimit({ windowMs: 60_000, limit: 30, handler: accounts.tooManyAttempts });
   // Claims: every request at 120 a minute per address (a classroom shares one address), failed ones at 30.
   const claimLimit = rateLimit({ windowMs: 60_000, limit: 120, handler: accounts.tooManyAttempts });
   const claimFailLimit = rateLimit({ windowMs: 60_000, limit: 30, skipSuccessfulRequests: true, handler: accounts.tooManyAttempts });
@@ -168,6 +171,19 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   router.get('/manage/assertions/:assertionId/certificate', requireUser, certificates.forAwarder);
   router.get('/sessions/:sessionId/wall', claims.sessionWall);
   router.get('/issuers/:issuerId/wall', claims.issuerWall);
+
+  // Learners: sign in with a single-use emailed link, see and download their awards, share collections
+  router.get('/learner', learner.home);
+  router.post('/learner/sign-in', signInLimit, learner.requestLink);
+  router.get('/learner/sign-in/:token', signInLimit, learner.linkPage);
+  router.post('/learner/sign-in/:token', signInLimit, learner.useLink);
+  router.post('/learner/sign-out', learner.signOut);
+  router.get('/learner/awards/:assertionId/certificate', requireLearner, learner.certificate);
+  router.post('/learner/collections', requireLearner, learner.createCollection);
+  router.get('/learner/collections/:collectionId', requireLearner, learner.editCollection);
+  router.post('/learner/collections/:collectionId', requireLearner, learner.updateCollection);
+  router.post('/learner/collections/:collectionId/delete', requireLearner, learner.deleteCollection);
+  router.get('/collections/:collectionId', learner.publicCollection);
 
   // Badge designer (any signed-in user may design; saving needs an editor role on the chosen issuer) and saved designs
   router.get('/designer', requireUser, designer.pages.designer);
