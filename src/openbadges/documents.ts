@@ -106,7 +106,8 @@ export function issuerProfileJson(issuer: IssuerFacts, urls: PublicUrls) {
   };
 }
 
-export function badgeClassJson(badge: BadgeClassFacts, urls: PublicUrls) {
+/** `endorsements`: ids of the badge's current (not withdrawn) hosted Endorsements; the property appears only when there are some. */
+export function badgeClassJson(badge: BadgeClassFacts, urls: PublicUrls, endorsements: string[] = []) {
   const image = urls.badgeImage(badge.id);
   return {
     '@context': OB2_CONTEXT,
@@ -131,6 +132,7 @@ export function badgeClassJson(badge: BadgeClassFacts, urls: PublicUrls) {
       ...(a.targetCode ? { targetCode: a.targetCode } : {}),
     })),
     related: [related(urls.achievement(badge.id), 'Achievement')],
+    ...(endorsements.length > 0 ? { endorsement: endorsements } : {}),
   };
 }
 

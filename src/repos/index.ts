@@ -18,6 +18,10 @@ import { usersRepo } from './users.js';
 import { credentialsRepo } from './credentials.js';
 import { issuerKeysRepo } from './issuer-keys.js';
 import { statusListsRepo } from './status-lists.js';
+import { qualityStandardsRepo } from './quality-standards.js';
+import { endorsementsRepo } from './endorsements.js';
+import { pathwaysRepo } from './pathways.js';
+import { alignmentFrameworksRepo } from './alignment-frameworks.js';
 
 /** Every prepared statement, made once per connection. */
 export function createRepos(db: Db) {
@@ -32,8 +36,10 @@ export function createRepos(db: Db) {
     issuerKeys: issuerKeysRepo(db),
     credentials: credentialsRepo(db),
     statusLists: statusListsRepo(db),
-    designs: designsRepo(db),
-    canvases: canvasesRepo(db),
+    qualityStandards: qualityStandardsRepo(db),
+    endorsements: endorsementsRepo(db),
+    pathways: pathwaysRepo(db),
+    alignmentFrameworks: alignmentFrameworksRepo(db),
     awardBatches: awardBatchesRepo(db),
     awardEmailTemplates: awardEmailTemplatesRepo(db),
     outbox: outboxRepo(db),
@@ -41,6 +47,8 @@ export function createRepos(db: Db) {
     workshopSessions: workshopSessionsRepo(db),
     claims: claimsRepo(db),
     learners: learnersRepo(db),
+    designs: designsRepo(db),
+    canvases: canvasesRepo(db),
   };
 }
 

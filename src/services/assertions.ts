@@ -94,6 +94,17 @@ export interface AwardOptions {
   within?: (awards: Assertion[]) => void;
 }
 
+/**
+ * Extension point: callbacks that run inside every award and revocation transaction, after the rows are written
+ * (pathways award capstones and flag them here). A callback that throws undoes the whole award or revocation.
+ */
+export interface AwardHooks {
+  afterAward: Array<(awards: Assertion[], options: { notify: boolean }) => void>;
+  afterRevoke: Array<(revoked: Assertion[]) => void>;
+}
+
+export const createAwardHooks = (): AwardHooks => ({ afterAward: [], afterRevoke: [] });
+
 /** What awarding needs from the mail outbox; optional so the service also works without one. */
 export interface AwardMailer {
   enqueueAwardEmails(awards: Assertion[]): void;
@@ -105,7 +116,12 @@ const cleanEvidence = (e: { url?: string; narrative?: string; name?: string }) =
   ...(e.name ? { name: e.name } : {}),
 });
 
-export function assertionsService(ctx: ServiceContext, badgeClasses: BadgeClassesService, mail?: AwardMailer) {
+export function assertionsService(
+  ctx: ServiceContext,
+  badgeClasses: BadgeClassesService,
+  mail?: AwardMailer,
+  hooks: AwardHooks = createAwardHooks(),
+) {
   const { repos, db, urls } = ctx;
 
   function findPublic(id: string): Assertion | null {
@@ -236,6 +252,7 @@ export function assertionsService(ctx: ServiceContext, badgeClasses: BadgeClasse
         // The award emails are queued in the same transaction: no award without its email, no email without its award.
         if (options.notify && mail) mail.enqueueAwardEmails(awards);
         options.within?.(awards);
+        for (const hook of hooks.afterAward) hook(awards, { notify: Boolean(options.notify && mail) });
       })();
       return awards;
     },
@@ -252,6 +269,10 @@ export function assertionsService(ctx: ServiceContext, badgeClasses: BadgeClasse
           if (!assertion || (withinBadgeId && assertion.badgeClassId !== withinBadgeId)) throw notFound('Award');
           badgeClasses.requireBadge(assertion.badgeClassId, userId, 'awarder');
           if (repos.assertions.revoke(id, reason, at)) revoked += 1;
+        }
+        if (hooks.afterRevoke.length > 0) {
+          const done = assertionIds.map((id) => repos.assertions.findById(id)!).filter((a) => a.revokedAt === at);
+          for (const hook of hooks.afterRevoke) hook(done);
         }
         return revoked;
       })();

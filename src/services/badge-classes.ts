@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import { AppError, conflict, notFound, ValidationError } from '../errors.js';
 import { badgeClassJson } from '../openbadges/documents.js';
+import { endorsementUrl } from '../openbadges/endorsements.js';
 import type { BadgeClass, BadgeClassWrite } from '../repos/badge-classes.js';
 import type { PageQuery } from '../repos/pagination.js';
 import type { ServiceContext } from './context.js';
@@ -62,7 +63,9 @@ export function badgeClassesService(ctx: ServiceContext, issuers: IssuersService
     },
     findIncludingDeleted: (id: string) => repos.badgeClasses.findById(id),
     images: (id: string) => repos.badgeClasses.images(id),
-    json: (badge: BadgeClass) => badgeClassJson(badge, ctx.urls),
+    // Current endorsements (issue 8) are listed in the BadgeClass's `endorsement` property.
+    json: (badge: BadgeClass) =>
+      badgeClassJson(badge, ctx.urls, repos.endorsements.activeForBadge(badge.id).map((e) => endorsementUrl(ctx.config.publicUrl, e.id))),
     listForIssuer: (issuerId: string, page: PageQuery & { includeArchived?: boolean; search?: string }) =>
       repos.badgeClasses.listForIssuer(issuerId, page),
 

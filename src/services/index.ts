@@ -1,5 +1,5 @@
 import { accountsService } from './accounts.js';
-import { assertionsService } from './assertions.js';
+import { assertionsService, createAwardHooks } from './assertions.js';
 import { badgeClassesService } from './badge-classes.js';
 import { bulkAwardsService } from './bulk-awards.js';
 import { canvasesService } from './canvases.js';
@@ -11,6 +11,10 @@ import { keysService } from './keys.js';
 import { mailService } from './mail.js';
 import { correctionsService } from './corrections.js';
 import { workshopsService } from './workshops.js';
+import { qualityStandardsService } from './quality-standards.js';
+import { endorsementsService } from './endorsements.js';
+import { pathwaysService } from './pathways.js';
+import { alignmentFrameworksService } from './alignment-frameworks.js';
 import { learnersService } from './learners.js';
 
 export function createServices(ctx: ServiceContext) {
@@ -19,7 +23,9 @@ export function createServices(ctx: ServiceContext) {
   const issuers = issuersService(ctx, keys);
   const badgeClasses = badgeClassesService(ctx, issuers);
   const mail = mailService(ctx, issuers);
-  const assertions = assertionsService(ctx, badgeClasses, mail);
+  // Extension point of the award transaction: pathways register their capstone and flagging callbacks here.
+  const awardHooks = createAwardHooks();
+  const assertions = assertionsService(ctx, badgeClasses, mail, awardHooks);
   const bulkAwards = bulkAwardsService(ctx, badgeClasses, assertions);
   const corrections = correctionsService(ctx, assertions, mail);
   const workshops = workshopsService(ctx, issuers, badgeClasses, assertions);
@@ -27,7 +33,11 @@ export function createServices(ctx: ServiceContext) {
   const designs = designsService(ctx, issuers);
   const canvases = canvasesService(ctx, issuers);
   const credentials = credentialsService(ctx, { issuers, badgeClasses, assertions, keys });
-  return { ctx, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, corrections, workshops, learners, designs, canvases, keys, credentials };
+  const standards = qualityStandardsService(ctx);
+  const endorsements = endorsementsService(ctx, { issuers, badgeClasses, standards });
+  const pathways = pathwaysService(ctx, { issuers, badgeClasses, assertions, mail }, awardHooks);
+  const alignmentFrameworks = alignmentFrameworksService(ctx);
+  return { ctx, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, corrections, workshops, learners, designs, canvases, keys, credentials, standards, endorsements, pathways, alignmentFrameworks };
 }
 
 export type Services = ReturnType<typeof createServices>;
