@@ -194,10 +194,18 @@ describe('verifyBadge with an in-memory web', () => {
     expect(report.checks.find((c) => c.id === 'assertion-fetch')!.message).toContain('a web page');
   });
 
-  it('reports an OB 3.0 credential as out of scope', async () => {
-    const report = await verify(JSON.stringify({ '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential', 'OpenBadgeCredential'] }), fakeWeb({}));
-    expect(report.verdict).toBe('unverifiable');
-    expect(failing(report)).toEqual(['version']);
+  it('checks OB 3.0 JSON with the 3.0 rules, and reports a 3.0 credential signed as a JWT as out of scope', async () => {
+    const web = fakeWeb({});
+    const report = await verify(JSON.stringify({ '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential', 'OpenBadgeCredential'] }), web);
+    expect(report.verdict).toBe('invalid');
+    expect(failing(report)).toEqual(['credential-format']);
+    expect(web.calls).toEqual([]);
+
+    const payload = Buffer.from(JSON.stringify({ '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'] })).toString('base64url');
+    const jwt = await verify(`eyJhbGciOiJFZERTQSJ9.${payload}.c2ln`, web);
+    expect(jwt.verdict).toBe('unverifiable');
+    expect(failing(jwt)).toEqual(['version']);
+    expect(jwt.checks.find((c) => c.id === 'version')!.message).toContain('signed as a JWT');
   });
 
   it('stops after its fetch budget', async () => {

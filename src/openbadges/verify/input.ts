@@ -1,5 +1,6 @@
 // Step 1 of verification (openbadges-spec.md §5.1 DETECT_INPUT_TYPE, PROCESS_BAKED_RESOURCE): what was given, and what it carries.
 import { BakeError } from '../bake-error.js';
+import { extractCredentialPng, extractCredentialSvg } from '../ob3/bake.js';
 import { extractPng, readPngChunks } from '../png.js';
 import { extractSvg } from '../svg.js';
 import { isHttpUrl } from './json.js';
@@ -83,9 +84,15 @@ export function unbake(format: ImageFormat, bytes: Buffer): Unbaked {
   }
 }
 
+// An image baked with an Open Badges 2.0 assertion is read as one; otherwise an Open Badges 3.0 credential
+// (openbadges-spec.md §3.3: PNG keyword `openbadgecredential`, SVG <openbadges:credential>) is looked for.
 function unbakePng(bytes: Buffer): Unbaked {
   const text = extractPng(bytes);
-  if (text === null) return { ok: false, format: 'png', reason: 'no_badge', detail: 'no iTXt or tEXt chunk with keyword "openbadges"' };
+  if (text === null) {
+    const credential = extractCredentialPng(bytes);
+    if (credential !== null) return { ok: true, format: 'png', text: credential, legacyTextChunk: false };
+    return { ok: false, format: 'png', reason: 'no_badge', detail: 'no iTXt or tEXt chunk with keyword "openbadges" or "openbadgecredential"' };
+  }
   // Before Baking 1.0 (2013) the hosted URL went into a tEXt chunk; extractPng prefers iTXt, so tEXt means legacy.
   const legacyTextChunk = !readPngChunks(bytes).some((c) => c.type === 'iTXt' && c.data.toString('latin1', 0, 11) === 'openbadges\0');
   return { ok: true, format: 'png', text, legacyTextChunk };
@@ -96,7 +103,9 @@ function unbakeSvg(bytes: Buffer): Unbaked {
   if (svg === null) return { ok: false, format: 'svg', reason: 'malformed', detail: 'the SVG is not valid UTF-8' };
   const found = extractSvg(svg);
   if (!found || (found.json === null && found.verify === null)) {
-    return { ok: false, format: 'svg', reason: 'no_badge', detail: 'no <openbadges:assertion> element with data' };
+    const credential = extractCredentialSvg(svg);
+    if (credential !== null) return { ok: true, format: 'svg', text: credential, legacyTextChunk: false };
+    return { ok: false, format: 'svg', reason: 'no_badge', detail: 'no <openbadges:assertion> or <openbadges:credential> element with data' };
   }
   // A body holds the hosted JSON; without one, `verify` holds the signed badge (or, in old bakes, the URL).
   return { ok: true, format: 'svg', text: found.json ?? found.verify ?? '', legacyTextChunk: false };

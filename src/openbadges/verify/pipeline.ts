@@ -1,5 +1,6 @@
 // Verifies any Open Badges 2.0 badge the way openbadges-spec.md §1.12, §2 and §5 describe, plus the revocation
 // checks the 1EdTech validator misses. Pure: fetching and the clock come in through `options`.
+import { verifyCredentialDocument } from './credential.js';
 import { classifyText, detectInput, isPng, looksLikeSvg, unbake, type BadgeText, type ImageFormat } from './input.js';
 import { describeValue, differingProperties, idOf, isHttpUrl, isObject, parseJson, single, valuesOf, type Json, type JsonObject } from './json.js';
 import { decodeJws, type DecodedJws } from './jws.js';
@@ -113,6 +114,8 @@ async function verifyBadgeText(run: Run, badge: BadgeText, depth: number): Promi
     run.log.fail('badge-data', 'unverifiable', 'The badge data is damaged: it is not valid JSON.', 'JSON.parse failed or the value is not an object');
     return;
   }
+  // An Open Badges 3.0 credential carries its proof: it is checked as given, with no hosted copy to prefer.
+  if (detectVersion(doc) === '3.0') return verifyCredentialDocument(run, doc);
   // The supplied copy only points the way; its version is reported as a pass once the hosted copy is read.
   if (!checkVersion(run, doc, false)) return;
   if (verificationKind(doc) === 'signed') {
@@ -146,6 +149,7 @@ async function verifyHosted(run: Run, url: string, supplied: JsonObject | null, 
     return;
   }
   const assertion = fetched.doc;
+  if (detectVersion(assertion) === '3.0') return verifyCredentialDocument(run, assertion);
   if (!checkVersion(run, assertion)) return;
   if (supplied) compareCopies(run, supplied, assertion);
   run.log.pass('revocation', 'The issuer has not revoked this badge.', `${fetched.url} answered 200 without revoked: true`);
@@ -383,7 +387,13 @@ function checkVersion(run: Run, doc: JsonObject, logPass = true): boolean {
     return true;
   }
   if (version === '3.0') {
-    run.log.fail('version', 'unverifiable', 'This is an Open Badges 3.0 credential. Kiln checks Open Badges 2.0 badges, so it cannot check this one.', context);
+    // JSON and baked credentials never get here (verifyCredentialDocument); only a credential signed as a JWT does.
+    run.log.fail(
+      'version',
+      'unverifiable',
+      'This is an Open Badges 3.0 credential signed as a JWT. Kiln checks 3.0 credentials that carry their proof inside them, the form most issuers use, so it cannot check this one.',
+      context,
+    );
     return false;
   }
   if (version === 'unknown') {

@@ -192,7 +192,8 @@ export async function checkAssertionImage(run: Run, assertion: JsonObject): Prom
 
 type LoadedImage = { dataUri: string; detail: string } | { failure: string; detail: string };
 
-async function loadImage(run: Run, src: string, dataUriAllowed: boolean): Promise<LoadedImage> {
+/** A PNG or SVG picture as a data URI, from a URL (through the run's fetcher) or a data URI when allowed. */
+export async function loadImage(run: Run, src: string, dataUriAllowed: boolean): Promise<LoadedImage> {
   if (src.toLowerCase().startsWith('data:')) {
     if (!dataUriAllowed) return { failure: 'is embedded as data rather than given as a web address', detail: 'Assertion image must be a URL, not a data URI' };
     const type = DATA_URI.exec(src)?.[1]?.toLowerCase() ?? '';
