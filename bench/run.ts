@@ -317,7 +317,7 @@ async function main() {
     '',
     ...table,
     '',
-    `Machine: ${cores} × ${cpuModel}, Node ${process.version}, ${os.platform()} ${os.release()}.`,
+    `Machine: ${cores} × ${cpuModel}, Node ${process.version}, ${os.platform()} ${os.release()}; ${process.env.NODE_ENV ? `NODE_ENV=${process.env.NODE_ENV}` : 'NODE_ENV unset, as with `npm start`'}.`,
     `HTTP: autocannon, ${CONNECTIONS} connections, loopback, ${SLICES} × ${SLICE_SECONDS} s per server and scenario after a ${WARMUP_SECONDS} s warm-up, ` +
       `slices alternating floor-Kiln, Kiln-floor; ` +
       (pinned ? `servers pinned to CPU ${serverCpus}, autocannon to CPU ${loadCpus}.` : 'no CPU pinning.'),
