@@ -57,9 +57,10 @@ type Token = Tag | Content;
  * Returns `svg` with exactly one `<openbadges:assertion verify="…">` as the first
  * child of the root <svg>, holding `json` in a CDATA section; any earlier
  * openbadges:assertion elements are removed (the spec allows only one).
+ * With `json` null the element is self-closing: a signed badge carries its JWS in `verify` alone.
  * `svg` is expected to be sanitised already; a DOCTYPE is refused outright.
  */
-export function bakeSvg(svg: string, assertionId: string | null, json: string, format: SvgBadgeFormat = OB2_SVG): string {
+export function bakeSvg(svg: string, assertionId: string | null, json: string | null, format: SvgBadgeFormat = OB2_SVG): string {
   checkSize(svg);
   if (assertionId !== null && INVALID_XML_CHAR.test(assertionId)) {
     throw new BakeError('svg_invalid_char', 'The assertion id contains characters XML cannot represent.');
@@ -68,7 +69,7 @@ export function bakeSvg(svg: string, assertionId: string | null, json: string, f
   const name = format.element;
   // 3.0 credentials with an embedded proof carry no `verify` attribute (openbadges-spec.md §3.3).
   const verify = assertionId === null ? '' : ` verify="${escapeAttribute(assertionId)}"`;
-  const element = `<${name}${verify}>` + `<![CDATA[${makeCdataSafe(json)}]]></${name}>`;
+  const element = json === null ? `<${name}${verify}/>` : `<${name}${verify}>` + `<![CDATA[${makeCdataSafe(json)}]]></${name}>`;
   const nameEnd = root.start + '<svg'.length;
   const openTagEnd = root.selfClosing ? root.end - 2 : root.end - 1;
   const parts = [

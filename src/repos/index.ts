@@ -17,6 +17,7 @@ import { sessionsRepo } from './sessions.js';
 import { usersRepo } from './users.js';
 import { credentialsRepo } from './credentials.js';
 import { issuerKeysRepo } from './issuer-keys.js';
+import { issuerRsaKeysRepo } from './issuer-rsa-keys.js';
 import { statusListsRepo } from './status-lists.js';
 import { qualityStandardsRepo } from './quality-standards.js';
 import { endorsementsRepo } from './endorsements.js';
@@ -34,6 +35,7 @@ export function createRepos(db: Db) {
     badgeClasses: badgeClassesRepo(db),
     assertions: assertionsRepo(db),
     issuerKeys: issuerKeysRepo(db),
+    issuerRsaKeys: issuerRsaKeysRepo(db),
     credentials: credentialsRepo(db),
     statusLists: statusListsRepo(db),
     qualityStandards: qualityStandardsRepo(db),

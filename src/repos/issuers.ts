@@ -11,6 +11,8 @@ export interface Issuer {
   description: string;
   hasImage: boolean;
   hasSvg: boolean;
+  /** Baked badges carry a signed (RS256 JWS) Open Badges 2.0 assertion instead of the hosted one. */
+  signedAssertions: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -41,13 +43,14 @@ interface IssuerRow {
   description: string;
   has_image: number;
   has_svg: number;
+  signed_assertions: number;
   created_at: string;
   updated_at: string;
   role?: Role;
 }
 
 const columns =
-  'i.id, i.name, i.url, i.email, i.description, i.image_png IS NOT NULL AS has_image, i.image_svg IS NOT NULL AS has_svg, i.created_at, i.updated_at';
+  'i.id, i.name, i.url, i.email, i.description, i.image_png IS NOT NULL AS has_image, i.image_svg IS NOT NULL AS has_svg, i.signed_assertions, i.created_at, i.updated_at';
 
 const toIssuer = (row: IssuerRow): Issuer => ({
   id: row.id,
@@ -57,6 +60,7 @@ const toIssuer = (row: IssuerRow): Issuer => ({
   description: row.description,
   hasImage: row.has_image === 1,
   hasSvg: row.has_svg === 1,
+  signedAssertions: row.signed_assertions === 1,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -75,6 +79,7 @@ export function issuersRepo(db: Db) {
   const update = db.prepare(
     'UPDATE issuers SET name = @name, url = @url, email = @email, description = @description, updated_at = @now WHERE id = @id',
   );
+  const setSignedAssertions = db.prepare('UPDATE issuers SET signed_assertions = ?, updated_at = ? WHERE id = ?');
   const updateImage = db.prepare('UPDATE issuers SET image_png = ?, image_svg = ?, updated_at = ? WHERE id = ?');
   const image = db.prepare<[string], { image_png: Buffer | null }>('SELECT image_png FROM issuers WHERE id = ?');
   const roleOf = db.prepare<[string, string], { role: Role }>('SELECT role FROM issuer_members WHERE issuer_id = ? AND user_id = ?');
@@ -102,6 +107,7 @@ export function issuersRepo(db: Db) {
     insert: (issuer: { id: string; now: string; imagePng: Buffer | null; imageSvg: string | null } & IssuerWrite) =>
       insert.run(issuer),
     update: (id: string, values: IssuerWrite, now: string) => update.run({ id, ...values, now }),
+    setSignedAssertions: (id: string, enabled: boolean, now: string) => setSignedAssertions.run(enabled ? 1 : 0, now, id),
     setImage: (id: string, png: Buffer | null, svg: string | null, now: string) => updateImage.run(png, svg, now, id),
     imagePng: (id: string) => image.get(id)?.image_png ?? null,
     roleOf: (issuerId: string, userId: string) => roleOf.get(issuerId, userId)?.role ?? null,

@@ -8,6 +8,7 @@ import { designsService } from './designs.js';
 import { issuersService } from './issuers.js';
 import { credentialsService } from './credentials.js';
 import { keysService } from './keys.js';
+import { signedAssertionsService } from './signed-assertions.js';
 import { mailService } from './mail.js';
 import { correctionsService } from './corrections.js';
 import { workshopsService } from './workshops.js';
@@ -25,7 +26,9 @@ export function createServices(ctx: ServiceContext) {
   const mail = mailService(ctx, issuers);
   // Extension point of the award transaction: pathways register their capstone and flagging callbacks here.
   const awardHooks = createAwardHooks();
-  const assertions = assertionsService(ctx, badgeClasses, mail, awardHooks);
+  // Issuers that sign their 2.0 assertions get an RS256 JWS in every baked badge (and in their revocation list).
+  const signedAssertions = signedAssertionsService(ctx, { keys, badgeClasses });
+  const assertions = signedAssertions.signing(assertionsService(ctx, badgeClasses, mail, awardHooks));
   const bulkAwards = bulkAwardsService(ctx, badgeClasses, assertions);
   const corrections = correctionsService(ctx, assertions, mail);
   const workshops = workshopsService(ctx, issuers, badgeClasses, assertions);
@@ -37,7 +40,7 @@ export function createServices(ctx: ServiceContext) {
   const endorsements = endorsementsService(ctx, { issuers, badgeClasses, standards });
   const pathways = pathwaysService(ctx, { issuers, badgeClasses, assertions, mail }, awardHooks);
   const alignmentFrameworks = alignmentFrameworksService(ctx);
-  return { ctx, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, corrections, workshops, learners, designs, canvases, keys, credentials, standards, endorsements, pathways, alignmentFrameworks };
+  return { ctx, signedAssertions, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, corrections, workshops, learners, designs, canvases, keys, credentials, standards, endorsements, pathways, alignmentFrameworks };
 }
 
 export type Services = ReturnType<typeof createServices>;

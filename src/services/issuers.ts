@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import { forbidden, notFound, ValidationError } from '../errors.js';
 import { issuerProfileJson } from '../openbadges/documents.js';
+import { publicKeyUrl, withSigningKeys } from '../openbadges/signed.js';
 import type { Issuer, Role } from '../repos/issuers.js';
 import type { PageQuery } from '../repos/pagination.js';
 import type { ServiceContext } from './context.js';
@@ -14,6 +15,8 @@ export const IssuerInput = z.object({
   url: httpUrl('Website'),
   email: email('Contact email'),
   description: text.optional(5000),
+  // Signed Open Badges 2.0: baked badges carry an RS256 JWS (src/services/signed-assertions.ts).
+  signedAssertions: z.boolean('Send signedAssertions as true or false.').optional(),
 });
 export type IssuerInput = z.infer<typeof IssuerInput>;
 
@@ -44,7 +47,10 @@ export function issuersService(ctx: ServiceContext, keys: KeysService = keysServ
     listForUser: (userId: string, page: PageQuery) => repos.issuers.listForUser(userId, page),
     members: (issuerId: string) => repos.issuers.members(issuerId),
     image: (issuerId: string) => repos.issuers.imagePng(issuerId),
-    profileJson: (issuer: Issuer) => issuerProfileJson(issuer, ctx.urls),
+    profileJson: (issuer: Issuer) => {
+      const rsa = keys.rsaKey(issuer.id);
+      return withSigningKeys(issuerProfileJson(issuer, ctx.urls), rsa ? [publicKeyUrl(ctx.urls, issuer.id, rsa.id)] : [], ctx.urls.revocations(issuer.id));
+    },
 
     async create(userId: string, raw: unknown, upload?: Upload | null): Promise<Issuer> {
       const input = parseInput(IssuerInput, raw);
@@ -53,9 +59,14 @@ export function issuersService(ctx: ServiceContext, keys: KeysService = keysServ
       const now = ctx.now().toISOString();
       // Every issuer signs its Open Badges 3.0 credentials with its own key, made with it.
       const key = await keys.generate(id, now);
+      const rsa = input.signedAssertions ? await keys.generateRsa(id, now) : null;
       db.transaction(() => {
         repos.issuers.insert({ id, ...input, imagePng: image?.png ?? null, imageSvg: image?.svg ?? null, now });
         keys.store(key);
+        if (rsa) {
+          keys.storeRsa(rsa);
+          repos.issuers.setSignedAssertions(id, true, now);
+        }
         repos.issuers.addMember(id, userId, 'owner', now);
       })();
       return repos.issuers.findById(id)!;
@@ -66,9 +77,13 @@ export function issuersService(ctx: ServiceContext, keys: KeysService = keysServ
       const input = parseInput(IssuerInput.partial(), raw);
       const image = upload ? await normaliseUpload(upload, 'image') : null;
       const now = ctx.now().toISOString();
+      // Signing first switched on: an RSA key of its own, made before the transaction (generation takes ~100 ms).
+      const rsa = input.signedAssertions && !keys.rsaKey(issuerId) ? await keys.generateRsa(issuerId, now) : null;
       db.transaction(() => {
         repos.issuers.update(issuerId, { ...issuer, ...input }, now);
         if (image) repos.issuers.setImage(issuerId, image.png, image.svg, now);
+        if (rsa) keys.storeRsa(rsa);
+        if (input.signedAssertions !== undefined) repos.issuers.setSignedAssertions(issuerId, input.signedAssertions, now);
       })();
       return repos.issuers.findById(issuerId)!;
     },

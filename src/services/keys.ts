@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
+import { promisify } from 'node:util';
 import { signingKeyFromSeed, verificationMethodId, type SigningKey } from '../openbadges/ob3/index.js';
 import type { IssuerKey } from '../repos/issuer-keys.js';
+import type { IssuerRsaKey } from '../repos/issuer-rsa-keys.js';
 import { loadOrCreateKeySecret } from '../secrets.js';
 import type { ServiceContext } from './context.js';
 
@@ -8,6 +10,7 @@ import type { ServiceContext } from './context.js';
 export type NewIssuerKey = Omit<IssuerKey, 'retiredAt'>;
 
 const SEALED_VERSION = 'v1';
+const generateRsaKeyPair = promisify(crypto.generateKeyPair);
 
 /**
  * Issuers' Ed25519 signing keys (Multikey). The private part is a 32-byte seed kept only under AES-256-GCM, with a
@@ -18,6 +21,7 @@ export function keysService(ctx: ServiceContext) {
   const { repos, db } = ctx;
   let encryptionKey: Buffer | null = null;
   const unlocked = new Map<string, Promise<SigningKey>>();
+  const unlockedRsa = new Map<string, crypto.KeyObject>();
 
   function keyForSealing(): Buffer {
     encryptionKey ??= Buffer.from(
@@ -87,9 +91,38 @@ export function keysService(ctx: ServiceContext) {
     return { key: await pending, record };
   }
 
+  // Signed Open Badges 2.0 (RS256): an RSA key per issuer, its PKCS#8 private key sealed like the seeds above, with
+  // associated data of its own so a sealed RSA key and a sealed seed can never stand in for each other.
+  const rsaAssociatedData = (key: { id: string; issuerId: string }) => `rsa/${key.issuerId}/${key.id}`;
+
+  /** A new RSA-2048 key for `issuerId`, sealed; store it with `storeRsa` inside the caller's transaction. */
+  async function generateRsa(issuerId: string, createdAt: string): Promise<IssuerRsaKey> {
+    const { publicKey, privateKey } = await generateRsaKeyPair('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+    });
+    const id = crypto.randomUUID();
+    return { id, issuerId, publicKeyPem: publicKey, secretKey: seal(privateKey, rsaAssociatedData({ id, issuerId })), createdAt };
+  }
+
   return {
     generate,
     store,
+    generateRsa,
+    /** False when the issuer already has an RSA key (it keeps the first one). */
+    storeRsa: (key: IssuerRsaKey) => repos.issuerRsaKeys.insert(key),
+    /** The issuer's RSA key (public part and sealed private part), or null before signing was first switched on. */
+    rsaKey: (issuerId: string) => repos.issuerRsaKeys.forIssuer(issuerId),
+    /** The private key, unsealed, for RS256 signing; kept in memory only. */
+    rsaPrivateKey(record: IssuerRsaKey): crypto.KeyObject {
+      let key = unlockedRsa.get(record.id);
+      if (!key) {
+        key = crypto.createPrivateKey({ key: open(record.secretKey, rsaAssociatedData(record)), format: 'der', type: 'pkcs8' });
+        unlockedRsa.set(record.id, key);
+      }
+      return key;
+    },
     activeKey,
     signingKey,
     /** Every key the issuer has signed with, oldest first: all stay published so old credentials keep verifying. */

@@ -29,6 +29,12 @@ import { mailPages } from './pages/mail.js';
 import { correctionPages } from './pages/corrections.js';
 import { correctionApi } from './api/corrections.js';
 import { claimPages, workshopPages } from './pages/workshops.js';
+import { endorsementDocuments } from './public/endorsements.js';
+import { endorsementPages } from './pages/endorsements.js';
+import { qualityAdminPages } from './pages/quality-admin.js';
+import { pathwayPages } from './pages/pathways.js';
+import { endorsementApi } from './api/endorsements.js';
+import { pathwayApi } from './api/pathways.js';
 import { certificatePages } from './pages/certificates.js';
 import { learnerPages, requireLearner } from './pages/learners.js';
 
@@ -54,6 +60,8 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   const keysApi = keyApi(services);
   const designer = { pages: designPages(services), api: designApi(services) };
   const canvas = canvasPages(services);
+  const quality = { hosted: endorsementDocuments(services, cache), pages: endorsementPages(services), admin: qualityAdminPages(services), api: endorsementApi(services) };
+  const paths = { pages: pathwayPages(services), api: pathwayApi(services) };
   const api = { issuers: issuerApi(services), badges: badgeClassApi(services), assertions: assertionApi(services) };
   const bulk = { pages: bulkAwardPages(services), api: bulkAwardApi(services) };
   const mail = mailPages(services);
@@ -90,6 +98,9 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   router.get('/credentials/:assertionId/credential.json', ob3.credentialFile);
   router.get('/credentials/:assertionId/baked.png', ob3.bakedPng);
   router.get('/credentials/:assertionId/baked.svg', ob3.bakedSvg);
+  // Endorsements (hosted OB 2.0 documents, 410 once withdrawn) and public pathway maps
+  router.get('/endorsements/:endorsementId', quality.hosted.endorsement);
+  router.get('/pathways/:pathwayId', quality.hosted.pathway);
 
   // Accounts
   router.get('/signup', accounts.signupForm);
@@ -209,6 +220,32 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   router.post('/manage/canvases/:canvasId', requireUser, canvas.update);
   router.get('/manage/canvases/:canvasId/print', requireUser, canvas.print);
 
+  // Quality standards, review and endorsement: site admins define standards, endorsers and frameworks; facilitators
+  // submit badges; the endorser's members review (never their own submission); every action is in the audit log
+  router.get('/admin/standards', requireUser, requireAdmin, quality.admin.standards);
+  router.post('/admin/standards', requireUser, requireAdmin, quality.admin.createStandard);
+  router.post('/admin/endorsers', requireUser, requireAdmin, quality.admin.addEndorser);
+  router.post('/admin/endorsers/:issuerId/remove', requireUser, requireAdmin, quality.admin.removeEndorser);
+  router.get('/admin/alignment-frameworks', requireUser, requireAdmin, quality.admin.frameworks);
+  router.post('/admin/alignment-frameworks', requireUser, requireAdmin, quality.admin.loadFramework);
+  router.post('/admin/alignment-frameworks/:frameworkId/delete', requireUser, requireAdmin, quality.admin.removeFramework);
+  router.get('/manage/badges/:badgeId/quality', requireUser, requireBadgeRole('awarder'), quality.pages.quality);
+  router.post('/manage/badges/:badgeId/submissions', requireUser, requireBadgeRole('editor'), quality.pages.submit);
+  router.get('/manage/reviews', requireUser, quality.pages.myQueue);
+  router.get('/manage/issuers/:issuerId/reviews', requireUser, requireIssuerRole('awarder'), quality.pages.issuerQueue);
+  router.get('/manage/submissions/:submissionId', requireUser, quality.pages.submission);
+  router.post('/manage/submissions/:submissionId/approve', requireUser, quality.pages.approve);
+  router.post('/manage/submissions/:submissionId/return', requireUser, quality.pages.returnSubmission);
+  router.post('/manage/submissions/:submissionId/resubmit', requireUser, quality.pages.resubmit);
+  router.post('/manage/endorsements/:endorsementId/withdraw', requireUser, quality.pages.withdraw);
+
+  // Pathways: badges from any issuer on this Kiln with a completion rule; the capstone is awarded in the award transaction
+  router.get('/manage/issuers/:issuerId/pathways', requireUser, requireIssuerRole('awarder'), paths.pages.list);
+  router.get('/manage/issuers/:issuerId/pathways/new', requireUser, requireIssuerRole('editor'), paths.pages.newForm);
+  router.post('/manage/issuers/:issuerId/pathways', requireUser, requireIssuerRole('editor'), paths.pages.create);
+  router.get('/manage/pathways/:pathwayId', requireUser, paths.pages.show);
+  router.post('/manage/pathways/:pathwayId/completions/:completionId/resolve', requireUser, paths.pages.resolve);
+
   // JSON API: bearer tokens only; errors are {"error":{code,message,details}}
   const v1 = express.Router();
   v1.use(apiTokenAuth(services.accounts), apiOnly);
@@ -234,6 +271,18 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   v1.patch('/designs/:designId', designer.api.update);
   v1.get('/issuers/:issuerId/designs', designer.api.list);
   v1.post('/issuers/:issuerId/designs', designer.api.create);
+  v1.get('/standards', quality.api.listStandards);
+  v1.post('/standards', quality.api.createStandard);
+  v1.post('/endorsers', quality.api.addEndorser);
+  v1.get('/badges/:badgeId/submissions', quality.api.listForBadge);
+  v1.post('/badges/:badgeId/submissions', quality.api.submit);
+  v1.get('/submissions/:submissionId', quality.api.getSubmission);
+  v1.post('/submissions/:submissionId/approve', quality.api.approve);
+  v1.post('/submissions/:submissionId/return', quality.api.returnSubmission);
+  v1.post('/submissions/:submissionId/resubmit', quality.api.resubmit);
+  v1.post('/endorsements/:endorsementId/withdraw', quality.api.withdraw);
+  v1.post('/pathways', paths.api.create);
+  v1.get('/pathways/:pathwayId', paths.api.get);
   // A CSV body, not JSON: registered before the v1 router, whose JSON-only check would refuse it.
   router.post('/api/v1/badges/:badgeId/assertions/bulk', apiTokenAuth(services.accounts), bulk.api.requireAwarder, csvBody, bulk.api.create);
   // The public verifier: before the token-only v1 router, since anyone may verify a badge.

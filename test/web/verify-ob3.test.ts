@@ -24,10 +24,11 @@ function captureIo(env: NodeJS.ProcessEnv): CliIo & { out: string; err: string }
   return io;
 }
 
-function binary(res: NodeJS.ReadableStream, callback: (err: Error | null, body: Buffer) => void) {
+function binary(res: request.Response, callback: (err: Error | null, body: Buffer) => void) {
+  const stream = res as unknown as NodeJS.ReadableStream;
   const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('end', () => callback(null, Buffer.concat(chunks)));
 }
 
 describe('the verifier checks Open Badges 3.0 credentials', () => {

@@ -15,6 +15,7 @@ export function issuerResource(issuer: Issuer, urls: PublicUrls, role?: Role) {
     email: issuer.email,
     description: issuer.description,
     image: issuer.hasImage ? urls.issuerImage(issuer.id) : null,
+    signedAssertions: issuer.signedAssertions,
     ...(role ? { role } : {}),
     createdAt: issuer.createdAt,
     updatedAt: issuer.updatedAt,

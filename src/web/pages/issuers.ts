@@ -58,7 +58,9 @@ export function issuerPages(services: Services) {
     async update(req: Request, res: Response) {
       const issuer = res.locals.issuer as Issuer;
       formContext(res, 'issuers/form', { title: `Edit ${issuer.name}`, issuer }, body(req));
-      await issuers.update(issuer.id, currentUser(req).id, body(req), uploadOf(req));
+      // An unticked checkbox sends nothing: on the edit form, absence means "off".
+      const input = { ...body(req), signedAssertions: body(req).signedAssertions === '1' };
+      await issuers.update(issuer.id, currentUser(req).id, input, uploadOf(req));
       res.redirect(303, `/manage/issuers/${issuer.id}`);
     },
 
