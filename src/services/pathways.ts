@@ -191,6 +191,7 @@ export function pathwaysService(
     },
 
     create(issuerId: string, userId: string, raw: unknown): Pathway {
+      if (!issuerId) throw new ValidationError({ issuerId: 'Give the id of the issuer that owns the pathway.' });
       issuers.requireRole(issuerId, userId, 'editor');
       const input = parseInput(PathwayInput, raw);
       const steps = input.badgeIds.map((s) => (typeof s === 'string' ? { badgeId: s, group: '' } : s));

@@ -18,6 +18,8 @@ export function badgeClassPages(services: Services) {
     issuer,
     badge,
     locked: badge ? badgeClasses.isLocked(badge.id) : false,
+    // Targets of the frameworks a site admin loaded, offered by views/alignment-frameworks/picker.ejs.
+    alignmentChoices: services.alignmentFrameworks.choices(),
     urls: ctx.urls,
   });
 

@@ -4,6 +4,7 @@ import type { Services } from '../../services/index.js';
 import type { PublicCache } from '../public-cache.js';
 import { renderMarkdown } from '../markdown.js';
 import { publicCors, sendDocument, sendFile, wantsHtml } from './send.js';
+import { recognitionOf } from './endorsements.js';
 
 const SVG_HEADERS = {
   // A sanitised SVG is still served as a sandboxed document, in case a browser opens it directly.
@@ -48,6 +49,7 @@ export function publicDocuments(services: Services, cache: PublicCache) {
         badge,
         issuer,
         criteriaHtml: renderMarkdown(badge.criteriaNarrative),
+        recognition: recognitionOf(services, badge.id),
         urls: ctx.urls,
       });
     },

@@ -1,0 +1,60 @@
+import type { Request, Response } from 'express';
+import { notFound } from '../../errors.js';
+import type { Services } from '../../services/index.js';
+import { describeRule } from '../../services/pathways.js';
+import type { PublicCache } from '../public-cache.js';
+import { publicCors, sendDocument, wantsHtml } from './send.js';
+
+/** Hosted endorsements (Open Badges 2.0 documents) and public pathway maps. */
+export function endorsementDocuments(services: Services, cache: PublicCache) {
+  const { endorsements, pathways, badgeClasses, issuers, ctx } = services;
+
+  return {
+    /** JSON-LD unless the client prefers HTML; 410 with `revoked: true` once withdrawn, like a revoked assertion. */
+    endorsement(req: Request, res: Response) {
+      const endorsement = endorsements.findPublic(String(req.params.endorsementId));
+      if (!endorsement) throw notFound('Endorsement');
+      const withdrawn = endorsement.withdrawnAt !== null;
+      if (!wantsHtml(req)) {
+        if (withdrawn) return sendDocument(req, res, cache, endorsements.withdrawnJson(endorsement), 410);
+        return sendDocument(req, res, cache, endorsements.json(endorsement));
+      }
+      const badge = badgeClasses.findIncludingDeleted(endorsement.badgeClassId)!;
+      publicCors(res);
+      res.status(withdrawn ? 410 : 200).render('endorsements/public', {
+        title: `${badge.name} · endorsed by ${issuers.findPublic(endorsement.endorserIssuerId)!.name}`,
+        endorsement,
+        badge,
+        endorser: issuers.findPublic(endorsement.endorserIssuerId)!,
+        badgeIssuer: issuers.findPublic(badge.issuerId)!,
+        endorsementUrl: endorsements.urls.endorsement(endorsement.id),
+        urls: ctx.urls,
+      });
+    },
+
+    /** The pathway map: its badges in order and groups, the completion rule and the capstone. */
+    pathway(req: Request, res: Response) {
+      const pathway = pathways.findPublic(String(req.params.pathwayId));
+      if (!pathway) throw notFound('Pathway');
+      const capstone = pathway.capstoneBadgeClassId ? badgeClasses.findPublic(pathway.capstoneBadgeClassId) : null;
+      publicCors(res);
+      res.render('pathways/public', {
+        title: pathway.name,
+        pathway,
+        issuer: issuers.findPublic(pathway.issuerId)!,
+        steps: pathways.stepsOf(pathway),
+        ruleText: describeRule(pathway.rule, pathway.steps.length),
+        capstone,
+        urls: ctx.urls,
+      });
+    },
+  };
+}
+
+/** What the public badge page adds: current endorsements (endorser name and logo) and pathways. */
+export function recognitionOf(services: Services, badgeId: string) {
+  return {
+    endorsements: services.endorsements.activeForBadge(badgeId).map((e) => ({ ...e, url: services.endorsements.urls.endorsement(e.id) })),
+    pathways: services.pathways.forBadge(badgeId),
+  };
+}
