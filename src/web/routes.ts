@@ -15,6 +15,7 @@ import { homePages } from './pages/home.js';
 import { issuerPages } from './pages/issuers.js';
 import { publicDocuments } from './public/documents.js';
 import { ob3Documents } from './public/ob3.js';
+import { signedAssertionDocuments } from './public/signed-assertions.js';
 import { keyApi } from './api/keys.js';
 import { assertionApi } from './api/assertions.js';
 import { badgeClassApi } from './api/badge-classes.js';
@@ -57,6 +58,7 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   const awards = assertionPages(services);
   const hosted = publicDocuments(services, cache);
   const ob3 = ob3Documents(services, cache);
+  const signed = signedAssertionDocuments(services, cache);
   const keysApi = keyApi(services);
   const designer = { pages: designPages(services), api: designApi(services) };
   const canvas = canvasPages(services);
@@ -84,6 +86,8 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   router.get('/issuers/:issuerId', hosted.issuer);
   router.get('/issuers/:issuerId/image', hosted.issuerImage);
   router.get('/issuers/:issuerId/revocations', hosted.revocations);
+  // Signed 2.0 badges: the issuer's RSA public key (CryptographicKey), their verification.creator
+  router.get('/issuers/:issuerId/public-keys/:keyId', signed.publicKey);
   router.get('/badges/:badgeId', hosted.badgeClass);
   router.get('/badges/:badgeId/image', hosted.badgeImage);
   router.get('/badges/:badgeId/image.svg', hosted.badgeImageSvg);
