@@ -264,6 +264,17 @@ async function main() {
   log(`GET ${jsonPath} as HTML (${kb(kilnHtml.body.length)})`);
   const html = await compare(kiln, kilnBase + jsonPath, floor, `${floorBase}/html`, HTML_ACCEPT, true);
   await Promise.all([stopChild(kiln), stopChild(floor)]);
+
+  log('OB 3.0: signing credentials');
+  const ob3 = await nextMessage<{ credentials: number; kilnPerSecond: number; floorPerSecond: number; cachedPerSecond: number }>(
+    startChild('ob3.ts', ['200']),
+    'ob3',
+  );
+  log('badge designer: rendering designs');
+  const designer = await nextMessage<{ rows: { medianMs: number; floorMs: number }[]; worstMs: number; targetMs: number }>(
+    startChild('designer.ts', ['10']),
+    'designer',
+  );
   log('done');
 
   const jsonRatio = json.kiln.rps / json.floor.rps;
@@ -273,6 +284,7 @@ async function main() {
     json: jsonRatio >= 0.5,
     png: pngRatio >= 0.5,
     award: awardRatio >= 0.3 && awardKiln >= 5000,
+    designer: designer.worstMs < designer.targetMs,
   };
   const mark = (ok: boolean) => (ok ? 'met' : '**missed**');
   const cpuPerRequest = (m: Measured) => (m.serverCpu * 1e6) / m.rps;
@@ -301,6 +313,20 @@ async function main() {
       `${int(awardFloor)} rows/s`,
       `**${awardRatio.toFixed(2)}×**`,
       `≥ 0.3× and ≥ 5,000/s: ${mark(checks.award)}`,
+    ],
+    [
+      `OB 3.0 credentials signed (eddsa-rdfc-2022, ${int(ob3.credentials)})`,
+      `${int(ob3.kilnPerSecond)} credentials/s (${int(ob3.cachedPerSecond)}/s once cached)`,
+      `${int(ob3.floorPerSecond)}/s (the signing library alone)`,
+      `**${(ob3.kilnPerSecond / ob3.floorPerSecond).toFixed(2)}×**`,
+      'reported',
+    ],
+    [
+      `badge designer: design → 512² PNG (${designer.rows.length} designs)`,
+      `worst ${ms(designer.worstMs)}, median ${ms(median(designer.rows.map((r) => r.medianMs)))}`,
+      `${ms(median(designer.rows.map((r) => r.floorMs)))} (sharp alone, same SVG)`,
+      '',
+      `< ${designer.targetMs} ms: ${mark(checks.designer)}`,
     ],
     [
       `award page, HTML, p99 latency`,

@@ -55,6 +55,8 @@ export function createApp(deps: AppDeps): Kiln {
   app.set('trust proxy', config.trustProxy);
   app.set('view engine', 'ejs');
   app.set('views', path.join(root, 'views'));
+  // Compiled templates are kept (Express does so only with NODE_ENV=production); restart to see template edits.
+  app.set('view cache', true);
   app.set('x-powered-by', false);
   app.locals.publicUrl = config.publicUrl;
 

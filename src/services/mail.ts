@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import MarkdownIt from 'markdown-it';
 import { z } from 'zod';
 import { notFound } from '../errors.js';
+import { markdown } from '../markdown.js';
 import type { Assertion } from '../repos/assertions.js';
 import type { OutboxMessage, OutboxStatus } from '../repos/outbox.js';
 import type { PageQuery } from '../repos/pagination.js';
@@ -34,11 +34,6 @@ export const AwardEmailInput = z.object({
   body: text.required('A message', 20000),
 });
 
-// The same rules as criteria: raw HTML off, only http(s), mailto and relative links.
-const md = new MarkdownIt({ html: false, linkify: true, typographer: false });
-const defaultValidate = md.validateLink.bind(md);
-md.validateLink = (url: string) => /^(https?:|mailto:|#|\/)/i.test(url.trim()) && defaultValidate(url);
-
 // Values typed by learners (names) must not become Markdown: every ASCII punctuation mark is escaped.
 const escapeMarkdown = (value: string) => value.replace(/[\\`*_{}[\]()#+\-.!|<>~&"'=:]/g, (c) => `\\${c}`);
 
@@ -57,8 +52,8 @@ export function renderEmail(template: { subject: string; body: string }, values:
   return {
     subject: fill(template.subject, values, (v) => v).replace(/[\r\n]+/g, ' ').slice(0, 250),
     text: fill(template.body, values, (v) => v),
-    html: htmlPage(md.render(fill(template.body, values, urlSafe))),
-    htmlFragment: md.render(fill(template.body, values, urlSafe)),
+    html: htmlPage(markdown.render(fill(template.body, values, urlSafe))),
+    htmlFragment: markdown.render(fill(template.body, values, urlSafe)),
   };
 }
 
@@ -143,7 +138,7 @@ export function mailService(ctx: ServiceContext, issuers: IssuersService) {
         toName: null,
         subject: 'Your sign-in link for your badges',
         textBody: body,
-        htmlBody: htmlPage(md.render(body)),
+        htmlBody: htmlPage(markdown.render(body)),
         assertionId: null,
         createdAt: ctx.now().toISOString(),
       });

@@ -5,7 +5,7 @@ import type { Services } from '../../services/index.js';
 import { currentUser } from '../auth.js';
 import { formContext } from '../forms.js';
 import { badgeFormStart, designUploadOf } from './badge-starts.js';
-import { renderMarkdown } from '../markdown.js';
+import { renderMarkdown } from '../../markdown.js';
 import { badgeClassFormInput, badgeClassFormValues, badgeClassValues, pageQuery, uploadOf } from './form-input.js';
 
 const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>;

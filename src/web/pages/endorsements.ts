@@ -4,7 +4,7 @@ import type { Issuer } from '../../repos/issuers.js';
 import type { Services } from '../../services/index.js';
 import { currentUser } from '../auth.js';
 import { formContext } from '../forms.js';
-import { renderMarkdown } from '../markdown.js';
+import { renderMarkdown } from '../../markdown.js';
 
 const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>;
 

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { AppError, notFound } from '../../errors.js';
 import type { Services } from '../../services/index.js';
 import type { PublicCache } from '../public-cache.js';
-import { renderMarkdown } from '../markdown.js';
+import { renderMarkdown } from '../../markdown.js';
 import { publicCors, sendDocument, sendFile, wantsHtml } from './send.js';
 import { recognitionOf } from './endorsements.js';
 
