@@ -81,6 +81,11 @@ export function pathwaysRepo(db: Db) {
   const containing = db.prepare<[string], PathwayRow>(
     'SELECT p.* FROM pathways p JOIN pathway_steps s ON s.pathway_id = p.id WHERE s.badge_class_id = ? ORDER BY p.name, p.id',
   );
+  const forRecipient = db.prepare<[string], PathwayRow>(
+    `SELECT DISTINCT p.* FROM pathways p JOIN pathway_steps s ON s.pathway_id = p.id
+     JOIN assertions a ON a.badge_class_id = s.badge_class_id
+     WHERE a.recipient_email = ? AND a.revoked_at IS NULL ORDER BY p.name, p.id`,
+  );
   const withCapstone = db.prepare<[string], PathwayRow>('SELECT * FROM pathways WHERE capstone_badge_class_id = ? ORDER BY name, id');
   // What a learner holds now: unrevoked, unexpired awards to the same normalised email.
   const heldBadges = db.prepare<[string, string, string], { badge_class_id: string; id: string }>(
@@ -132,6 +137,8 @@ export function pathwaysRepo(db: Db) {
     },
     listForIssuer: (issuerId: string) => forIssuer.all(issuerId).map(withSteps),
     containingBadge: (badgeClassId: string) => containing.all(badgeClassId).map(withSteps),
+    /** Pathways with at least one badge this learner holds. */
+    forRecipient: (email: string) => forRecipient.all(email).map(withSteps),
     withCapstone: (badgeClassId: string) => withCapstone.all(badgeClassId).map(withSteps),
     /** The pathway's badges this learner holds now, each with one of its award ids. */
     heldBadges: (pathwayId: string, email: string, now: string) =>

@@ -190,6 +190,15 @@ export function pathwaysService(
       return { held: new Set(held.keys()), complete: satisfies(pathway, held), completion: repos.pathways.completion(pathway.id, email) };
     },
 
+    /** The learner home: every pathway the learner has started, with how far along they are. */
+    progressFor(email: string) {
+      const nowIso = ctx.now().toISOString();
+      return repos.pathways.forRecipient(email).map((pathway) => {
+        const held = repos.pathways.heldBadges(pathway.id, email, nowIso);
+        return { pathway, held: held.size, total: pathway.steps.length, ruleText: describeRule(pathway.rule, pathway.steps.length), complete: satisfies(pathway, held) };
+      });
+    },
+
     create(issuerId: string, userId: string, raw: unknown): Pathway {
       if (!issuerId) throw new ValidationError({ issuerId: 'Give the id of the issuer that owns the pathway.' });
       issuers.requireRole(issuerId, userId, 'editor');

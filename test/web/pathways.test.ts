@@ -169,6 +169,21 @@ describe('pathways and capstones', () => {
     for (const name of ['Teamwork', 'Communication', 'First aid', 'Core', 'all 3 badge(s)']) expect(map.text).toContain(name);
   });
 
+  it('shows a learner their progress on each pathway they have started, on the learner home', async () => {
+    const { pathway, components } = await givenPathway();
+    await award(components[0]!, 'progress@example.org');
+    await award(components[2]!, 'progress@example.org', otherToken);
+    const agent = request.agent(t.server);
+    const csrf = await csrfFrom(agent, '/learner');
+    await agent.post('/learner/sign-in').type('form').send({ _csrf: csrf, email: 'progress@example.org' });
+    const body = t.db.prepare("SELECT text_body FROM outbox WHERE kind = 'sign_in' AND to_address = ? ORDER BY rowid DESC").pluck().get('progress@example.org') as string;
+    const path = new URL(/\((http[^)]+\/learner\/sign-in\/[\w-]+)\)/.exec(body)![1]!).pathname;
+    const confirm = await agent.get(path);
+    await agent.post(path).type('form').send({ _csrf: /name="_csrf" value="([^"]+)"/.exec(confirm.text)![1]! });
+    const home = await agent.get('/learner');
+    expect(home.text).toContain(`<a href="/pathways/${pathway.id}">Employability passport</a>: 2 of 3 badges (needs all 3 badge(s))`);
+  });
+
   it('refuses a pathway whose capstone belongs to another issuer or repeats a step, naming the field', async () => {
     const { issuerId, components } = await givenPathway();
     const res = await post('/api/v1/pathways', {

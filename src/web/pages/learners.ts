@@ -33,6 +33,7 @@ export function learnerPages(services: Services) {
     owner,
     awards: learners.awards(owner),
     collections: learners.collections(owner),
+    pathwayProgress: services.pathways.progressFor(owner),
     urls: ctx.urls,
   });
 
