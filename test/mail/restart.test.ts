@@ -103,14 +103,14 @@ describe('the outbox across a SIGKILL', () => {
     s.onMessage = (_mail, session) => (killedSessions.has(session.id) ? { code: 451, message: 'connection lost' } : undefined);
 
     child = startServer(env);
-    await expect.poll(() => killed !== null, { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => killed !== null, { timeout: 90_000 }).toBe(true);
     await killed;
     expect(s.mails).toHaveLength(100);
     expect(outboxStatuses(dataDir)).toEqual({ sent: 100, sending: 1, queued: 99 });
 
     s.onDataStart = null;
     child = startServer(env);
-    await s.waitFor(TOTAL, 30_000);
+    await s.waitFor(TOTAL, 90_000);
     await new Promise((r) => setTimeout(r, 500)); // anything extra would arrive now
     expect(s.mails).toHaveLength(TOTAL);
     const recipients = s.mails.map((m) => m.to[0]);
@@ -119,7 +119,7 @@ describe('the outbox across a SIGKILL', () => {
     child.kill('SIGTERM');
     await exited(child);
     expect(outboxStatuses(dataDir)).toEqual({ sent: TOTAL });
-  }, 90_000);
+  }, 240_000);
 
   it('sends the one message in doubt again with the same Message-ID when the kill falls between the server taking it and our record', async () => {
     const { env } = await setUp();
@@ -136,11 +136,11 @@ describe('the outbox across a SIGKILL', () => {
       }
     };
     child = startServer(env);
-    await expect.poll(() => killed !== null, { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => killed !== null, { timeout: 90_000 }).toBe(true);
     await killed;
     s.onMessage = null;
     child = startServer(env);
-    await s.waitFor(TOTAL + 1, 30_000);
+    await s.waitFor(TOTAL + 1, 90_000);
     await new Promise((r) => setTimeout(r, 500));
     // One message twice, recognisably the same: a mail store keyed by Message-ID keeps exactly one of each.
     expect(s.mails).toHaveLength(TOTAL + 1);
@@ -153,5 +153,5 @@ describe('the outbox across a SIGKILL', () => {
     child.kill('SIGTERM');
     await exited(child);
     expect(outboxStatuses(dataDir)).toEqual({ sent: TOTAL });
-  }, 90_000);
+  }, 240_000);
 });
