@@ -1,11 +1,14 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import { AppError, conflict, forbidden, notFound, ValidationError } from '../errors.js';
+import { endorsementCredential, endorsementCredentialUrl } from '../openbadges/endorsement-credential.js';
 import { endorsementJson, endorsementUrl, withdrawnEndorsementJson, type EndorsementUrls } from '../openbadges/endorsements.js';
+import { createDocumentLoader, signCredential } from '../openbadges/ob3/index.js';
 import type { Endorsement, ReviewAction, Submission, SubmissionListItem } from '../repos/endorsements.js';
 import type { BadgeClassesService } from './badge-classes.js';
 import { isoSeconds, type ServiceContext } from './context.js';
 import type { IssuersService } from './issuers.js';
+import type { KeysService } from './keys.js';
 import { scoreBadge, type QualityStandardsService, type Score } from './quality-standards.js';
 import { parseInput, text } from './validation.js';
 
@@ -37,7 +40,7 @@ export interface SubmissionView {
 
 export function endorsementsService(
   ctx: ServiceContext,
-  deps: { issuers: IssuersService; badgeClasses: BadgeClassesService; standards: QualityStandardsService },
+  deps: { issuers: IssuersService; badgeClasses: BadgeClassesService; standards: QualityStandardsService; keys?: KeysService },
 ) {
   const { repos, db } = ctx;
   const { issuers, badgeClasses, standards } = deps;
@@ -76,11 +79,26 @@ export function endorsementsService(
   }
 
   const roleOn = (issuerId: string, userId: string) => repos.issuers.roleOf(issuerId, userId);
+  const documentLoader = createDocumentLoader();
 
   return {
     urls,
     json: (e: Endorsement) => endorsementJson(e, urls),
     withdrawnJson: (e: Endorsement) => withdrawnEndorsementJson(e, urls),
+    credentialUrl: (id: string) => endorsementCredentialUrl(ctx.config.publicUrl, id),
+
+    /**
+     * The Open Badges 3.0 EndorsementCredential, signed with the endorser's active key (eddsa-rdfc-2022, as every 3.0
+     * credential here). The proof's time is the issue time, so the same key gives the same bytes on every request.
+     */
+    async credential(e: Endorsement): Promise<object> {
+      if (!deps.keys) throw notFound('Endorsement credential');
+      const badge = repos.badgeClasses.findById(e.badgeClassId)!;
+      const endorser = repos.issuers.findById(e.endorserIssuerId)!;
+      const unsigned = endorsementCredential({ id: e.id, comment: e.comment, issuedOn: e.issuedOn, badge, endorser }, ctx.urls, ctx.config.publicUrl);
+      const { key } = await deps.keys.signingKey(e.endorserIssuerId);
+      return signCredential(unsigned, { key, created: e.issuedOn, documentLoader });
+    },
     findPublic: (id: string) => repos.endorsements.findEndorsement(id),
     /** What the public badge page shows: current endorsements with the endorser's name and logo. */
     activeForBadge: (badgeId: string) => repos.endorsements.activeForBadge(badgeId),

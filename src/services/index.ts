@@ -37,7 +37,7 @@ export function createServices(ctx: ServiceContext) {
   const canvases = canvasesService(ctx, issuers);
   const credentials = credentialsService(ctx, { issuers, badgeClasses, assertions, keys });
   const standards = qualityStandardsService(ctx);
-  const endorsements = endorsementsService(ctx, { issuers, badgeClasses, standards });
+  const endorsements = endorsementsService(ctx, { issuers, badgeClasses, standards, keys });
   const pathways = pathwaysService(ctx, { issuers, badgeClasses, assertions, mail }, awardHooks);
   const alignmentFrameworks = alignmentFrameworksService(ctx);
   return { ctx, signedAssertions, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, corrections, workshops, learners, designs, canvases, keys, credentials, standards, endorsements, pathways, alignmentFrameworks };

@@ -104,6 +104,7 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   router.get('/credentials/:assertionId/baked.svg', ob3.bakedSvg);
   // Endorsements (hosted OB 2.0 documents, 410 once withdrawn) and public pathway maps
   router.get('/endorsements/:endorsementId', quality.hosted.endorsement);
+  router.get('/endorsements/:endorsementId/ob3', quality.hosted.endorsementCredential);
   router.get('/pathways/:pathwayId', quality.hosted.pathway);
 
   // Accounts

@@ -1,4 +1,8 @@
+import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
+import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import * as vc from '@digitalbazaar/vc';
 import request from 'supertest';
+import { createDocumentLoader } from '../../src/openbadges/ob3/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiToken, csrfFrom, dataUri, givenBadge, pngImage, signedUpAgent, startKiln, tableCount, type Agent, type TestKiln } from '../helpers/app.js';
 
@@ -130,6 +134,41 @@ describe('quality standards, review and hosted endorsements', () => {
     expect((await as(adminToken).post(`/api/v1/endorsements/${approved.body.id}/withdraw`, { reason: 'again' })).status).toBe(409);
   });
 
+  it('also publishes the endorsement as an OB 3.0 EndorsementCredential signed by the endorser, 410 once withdrawn', async () => {
+    const { badge } = await givenBadge(t, facToken, goodBadge);
+    const sub = await as(facToken).post(`/api/v1/badges/${badge.id}/submissions`, { standardId, endorserIssuerId: council.id });
+    const approved = await as(adminToken).post(`/api/v1/submissions/${sub.body.id}/approve`, { comment: 'Endorsed by the council.' });
+    const path = `/endorsements/${approved.body.id}/ob3`;
+    const first = await api().get(path);
+    expect(first.status).toBe(200);
+    expect(first.headers['content-type']).toContain('application/vc+ld+json');
+    const credential = JSON.parse(first.text);
+    expect(credential).toMatchObject({
+      id: `${t.baseUrl}${path}`,
+      type: ['VerifiableCredential', 'EndorsementCredential'],
+      issuer: { id: `${t.baseUrl}/issuers/${council.id}/ob3`, type: ['Profile'], name: 'Leicester City Council' },
+      validFrom: approved.body.issuedOn,
+      credentialSubject: { id: `${t.baseUrl}/badges/${badge.id}/ob3`, type: ['EndorsementSubject'], endorsementComment: 'Endorsed by the council.' },
+    });
+    // The signature is deterministic: the same bytes on every request.
+    t.kiln.cache.clear();
+    expect((await api().get(path)).text).toBe(first.text);
+
+    // It verifies against the endorser's controller document, with the bundled contexts only.
+    const profile = JSON.parse((await api().get(`/issuers/${council.id}/ob3`)).text);
+    const documentLoader = createDocumentLoader(new Map([[credential.issuer.id, profile]]));
+    const result = await vc.verifyCredential({ credential, suite: new DataIntegrityProof({ cryptosuite }), documentLoader, controller: profile, checkStatus: async () => ({ verified: true }) });
+    expect(result.verified, String(result.error)).toBe(true);
+    const tampered = { ...credential, credentialSubject: { ...credential.credentialSubject, endorsementComment: 'Endorsed without reservation.' } };
+    const bad = await vc.verifyCredential({ credential: tampered, suite: new DataIntegrityProof({ cryptosuite }), documentLoader, controller: profile, checkStatus: async () => ({ verified: true }) });
+    expect(bad.verified).toBe(false);
+
+    await as(adminToken).post(`/api/v1/endorsements/${approved.body.id}/withdraw`, { reason: 'Withdrawn.' });
+    const gone = await api().get(path);
+    expect(gone.status).toBe(410);
+    expect(gone.body).toMatchObject({ revoked: true, revocationReason: 'Withdrawn.' });
+  });
+
   it('lets only the endorser’s members review, refuses self-approval, and logs every review action', async () => {
     const { badge } = await givenBadge(t, facToken, goodBadge);
     const outsider = await signedUpAgent(t);
@@ -146,9 +185,10 @@ describe('quality standards, review and hosted endorsements', () => {
     // Even as a member of the endorser, the facilitator cannot approve their own submission.
     const adminUser = t.kiln.services.accounts.findUserByEmail(admin.email)!;
     t.kiln.services.issuers.addMember(council.id, adminUser.id, { email: facilitator.email, role: 'editor' });
+    const endorsementsBefore = tableCount(t.db, 'endorsements');
     const self = await as(facToken).post(`/api/v1/submissions/${id}/approve`, { comment: 'Looks great to me.' });
     expect(self.status).toBe(403);
-    expect(tableCount(t.db, 'endorsements')).toBe(1); // only the one from the previous test
+    expect(tableCount(t.db, 'endorsements')).toBe(endorsementsBefore);
 
     const returned = await as(adminToken).post(`/api/v1/submissions/${id}/return`, { notes: 'Say who assesses the story.' });
     expect(returned.status).toBe(200);

@@ -12,6 +12,7 @@ export function endorsementApi(services: Services) {
   const endorsementResource = (e: Endorsement) => ({
     id: e.id,
     openBadgeId: endorsements.urls.endorsement(e.id),
+    credentialUrl: endorsements.credentialUrl(e.id),
     badgeId: e.badgeClassId,
     endorserIssuerId: e.endorserIssuerId,
     submissionId: e.submissionId,

@@ -9,7 +9,7 @@ import { publicCors, sendDocument, wantsHtml } from './send.js';
 export function endorsementDocuments(services: Services, cache: PublicCache) {
   const { endorsements, pathways, badgeClasses, issuers, ctx } = services;
 
-  return {
+  const handlers = {
     /** JSON-LD unless the client prefers HTML; 410 with `revoked: true` once withdrawn, like a revoked assertion. */
     endorsement(req: Request, res: Response) {
       const endorsement = endorsements.findPublic(String(req.params.endorsementId));
@@ -28,8 +28,21 @@ export function endorsementDocuments(services: Services, cache: PublicCache) {
         endorser: issuers.findPublic(endorsement.endorserIssuerId)!,
         badgeIssuer: issuers.findPublic(badge.issuerId)!,
         endorsementUrl: endorsements.urls.endorsement(endorsement.id),
+        credentialUrl: endorsements.credentialUrl(endorsement.id),
         urls: ctx.urls,
       });
+    },
+
+    /** The signed OB 3.0 EndorsementCredential; 410 like the 2.0 document once withdrawn. */
+    async endorsementCredential(req: Request, res: Response) {
+      const endorsement = endorsements.findPublic(String(req.params.endorsementId));
+      if (!endorsement) throw notFound('Endorsement');
+      if (wantsHtml(req)) return handlers.endorsement(req, res);
+      if (endorsement.withdrawnAt) {
+        const gone = { id: endorsements.credentialUrl(endorsement.id), revoked: true, revocationReason: endorsement.withdrawalReason ?? '' };
+        return sendDocument(req, res, cache, gone, 410);
+      }
+      sendDocument(req, res, cache, await endorsements.credential(endorsement), 200, 'application/vc+ld+json; charset=utf-8');
     },
 
     /** The pathway map: its badges in order and groups, the completion rule and the capstone. */
@@ -49,6 +62,7 @@ export function endorsementDocuments(services: Services, cache: PublicCache) {
       });
     },
   };
+  return handlers;
 }
 
 /** What the public badge page adds: current endorsements (endorser name and logo) and pathways. */
