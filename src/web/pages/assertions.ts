@@ -78,30 +78,30 @@ export function assertionPages(services: Services) {
     },
 
     show(req: Request, res: Response) {
-      const { assertion, badge, issuer } = assertions.requireAssertion(String(req.params.assertionId), currentUser(req).id, 'awarder');
-      res.render('assertions/manage', {
-        title: `Award of ${badge.name}`,
-        assertion,
-        badge,
-        issuer,
-        status: assertions.statusOf(assertion),
-        urls: ctx.urls,
-        notice: typeof req.query.notice === 'string' ? req.query.notice : null,
-        values: {},
-        ...awardMailLocals(services, assertion),
-      });
+      res.render('assertions/manage', awardManageLocals(services, req));
     },
 
     revoke(req: Request, res: Response) {
-      const { assertion, badge, issuer } = assertions.requireAssertion(String(req.params.assertionId), currentUser(req).id, 'awarder');
-      formContext(
-        res,
-        'assertions/manage',
-        { title: `Award of ${badge.name}`, assertion, badge, issuer, status: assertions.statusOf(assertion), urls: ctx.urls, notice: null },
-        body(req),
-      );
-      assertions.revoke([assertion.id], currentUser(req).id, body(req));
-      res.redirect(303, `/manage/assertions/${assertion.id}?notice=revoked`);
+      const locals = awardManageLocals(services, req);
+      formContext(res, 'assertions/manage', locals, body(req));
+      assertions.revoke([locals.assertion.id], currentUser(req).id, body(req));
+      res.redirect(303, `/manage/assertions/${locals.assertion.id}?notice=revoked`);
     },
+  };
+}
+
+/** The facilitator's page for one award; also re-rendered when revoking or correcting it fails. */
+export function awardManageLocals(services: Services, req: Request) {
+  const { assertions, ctx } = services;
+  const { assertion, badge, issuer } = assertions.requireAssertion(String(req.params.assertionId), currentUser(req).id, 'awarder');
+  return {
+    title: `Award of ${badge.name}`,
+    assertion,
+    badge,
+    issuer,
+    status: assertions.statusOf(assertion),
+    urls: ctx.urls,
+    notice: typeof req.query.notice === 'string' ? req.query.notice : null,
+    ...awardMailLocals(services, assertion),
   };
 }
