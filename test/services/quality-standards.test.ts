@@ -24,7 +24,8 @@ const badge = (overrides: Partial<BadgeClass> = {}): BadgeClass => ({
   updatedAt: '2026-01-01T00:00:00Z',
   ...overrides,
 });
-const issuer: Issuer = { id: 'i', name: 'Club', url: 'https://club.example.org', email: 'a@club.example.org', description: '', hasImage: false, hasSvg: false, createdAt: '', updatedAt: '' };
+// Scoring reads only the issuer's website and email.
+const issuer = { id: 'i', name: 'Club', url: 'https://club.example.org', email: 'a@club.example.org' } as Issuer;
 const standard = (rules: QualityStandard['rules']): QualityStandard => ({ id: 's', name: 'S', description: '', rules, createdBy: null, createdAt: '' });
 
 describe('scoring a badge class against a standard', () => {
