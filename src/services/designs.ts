@@ -12,6 +12,7 @@ import type { SavedDesign } from '../repos/designs.js';
 import type { PageQuery } from '../repos/pagination.js';
 import type { ServiceContext } from './context.js';
 import type { IssuersService } from './issuers.js';
+import { checkPngChunks } from './images.js';
 import { uploadFromDataUri, type Upload } from './uploads.js';
 import { parseInput, text } from './validation.js';
 
@@ -24,8 +25,9 @@ const DesignMeta = z.object({
   template: z.boolean('template must be true or false.').optional(),
 });
 
+const isPng = (b: Buffer) => b.length >= 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
 const isRaster = (b: Buffer) =>
-  (b.length >= 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) ||
+  isPng(b) ||
   (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) ||
   (b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP');
 
@@ -54,6 +56,8 @@ export function designsService(ctx: ServiceContext, issuers: IssuersService) {
     if (upload.bytes.length > LIMITS.pictureBytes) throw new ValidationError({ [field]: tooLarge });
     if (!isRaster(upload.bytes)) throw new ValidationError({ [field]: 'The picture must be a PNG, JPEG or WebP image.' });
     try {
+      // sharp alone would use a PNG with bad CRCs or no IEND (see checkPngChunks).
+      if (isPng(upload.bytes)) checkPngChunks(upload.bytes);
       const png = await sharp(upload.bytes, { limitInputPixels: 4096 * 4096, failOn: 'error' })
         .rotate()
         .resize(PICTURE_SIDE, PICTURE_SIDE, { fit: 'cover' })

@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import createDOMPurify, { type DOMPurify, type WindowLike } from 'dompurify';
 import { JSDOM } from 'jsdom';
 import sharp, { type SharpOptions } from 'sharp';
+import { BakeError } from '../openbadges/bake-error.js';
+import { readPngChunks } from '../openbadges/png.js';
 
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 
@@ -78,8 +81,8 @@ const MESSAGES = {
  * 1024 × 1024, rasters never enlarged). For SVG, also returns the sanitised source.
  */
 export async function normaliseImage(bytes: Buffer, declaredType?: string): Promise<NormalisedImage> {
-  const started = performance.now();
-  const renderBudget = () => remainingBudget(started);
+  const budget: Budget = { started: performance.now() };
+  const renderBudget = () => remainingBudget(budget.started);
   checkByteSize(bytes);
   const type = sniffImageType(bytes);
   if (!type) {
@@ -87,11 +90,12 @@ export async function normaliseImage(bytes: Buffer, declaredType?: string): Prom
     throw new ImageError('image_unsupported', MESSAGES.unsupported, detail);
   }
   if (type === 'svg') {
-    const svg = sanitiseSvg(decodeSvgText(bytes));
+    const svg = await sanitiseInWorker(decodeSvgText(bytes), budget);
     await checkEmbeddedImages(svg);
     const png = await renderInSandbox(Buffer.from(svg, 'utf8'), 'svg', renderBudget());
     return { png, svg, ...pngSize(png) };
   }
+  if (type === 'png') checkPngChunks(bytes);
   await checkRasterHeader(bytes, type);
   const png = await renderInSandbox(bytes, type, renderBudget());
   return { png, svg: null, ...pngSize(png) };
@@ -181,6 +185,19 @@ async function checkRasterHeader(bytes: Buffer, type: ImageType): Promise<void> 
   checkDimensions(meta.width, meta.height);
 }
 
+/**
+ * libspng skips ancillary chunks whose CRC fails and stops reading after the image data, so a PNG damaged there, or
+ * cut short before IEND, still decodes. Every chunk's bounds and CRC are checked first: a damaged file is refused whole.
+ */
+export function checkPngChunks(bytes: Buffer): void {
+  try {
+    readPngChunks(bytes);
+  } catch (err) {
+    if (err instanceof BakeError) throw new ImageError('image_corrupt', MESSAGES.corrupt, err.message);
+    throw err;
+  }
+}
+
 function checkDimensions(width: number | undefined, height: number | undefined): void {
   if (!width || !height) throw new ImageError('image_corrupt', MESSAGES.corrupt, 'no dimensions');
   if (width > MAX_SIDE || height > MAX_SIDE) {
@@ -216,6 +233,7 @@ async function checkEmbeddedImages(svg: string): Promise<void> {
     if (type === null || type === 'svg') {
       throw new ImageError('image_corrupt', MESSAGES.corrupt, 'embedded image is not PNG, JPEG or WebP');
     }
+    if (type === 'png') checkPngChunks(bytes);
     const meta = await sharp(bytes, sharpInputOptions())
       .metadata()
       .catch((err: unknown) => {
@@ -307,6 +325,107 @@ function releaseRenderSlot(): void {
   else activeRenders--;
 }
 
+// jsdom needs about 0.2 ms per element, more for long attributes: an SVG within the limits can take a second or more
+// to sanitise. That runs in worker threads, never on the event loop; a worker that overruns the time budget or dies
+// is replaced at once, so the next upload finds one ready.
+const SANITISER_WORKERS = 2;
+const SANITISER_MEMORY_MB = 256;
+
+let activeSanitisers = 0;
+const waitingSanitisers: Array<() => void> = [];
+const spareSanitisers: Array<Promise<Worker>> = [];
+
+/** An upload's time budget. Like a wait for a render slot, waiting for a free (or starting) worker is not charged. */
+interface Budget {
+  started: number;
+}
+
+/** `sanitiseSvg` in a worker thread, within what is left of the budget. */
+async function sanitiseInWorker(svg: string, budget: Budget): Promise<string> {
+  const waitFrom = performance.now();
+  if (activeSanitisers < SANITISER_WORKERS) activeSanitisers++;
+  else await new Promise<void>((resolve) => waitingSanitisers.push(resolve));
+  let worker: Worker | null = null;
+  let healthy = true;
+  try {
+    worker = await (spareSanitisers.pop() ?? startSanitiser());
+    budget.started += performance.now() - waitFrom;
+    const answer = await askSanitiser(worker, svg, remainingBudget(budget.started)).catch((err: unknown) => {
+      healthy = false;
+      throw err;
+    });
+    if (answer.ok) return answer.svg;
+    if (answer.code) throw new ImageError(answer.code, answer.message ?? MESSAGES.svgUnclean, answer.detail);
+    throw new Error(`SVG sanitiser failed: ${answer.unexpected ?? 'no answer'}`);
+  } finally {
+    if (worker && healthy) spareSanitisers.push(Promise.resolve(worker));
+    else if (worker) {
+      void worker.terminate();
+      const replacement = startSanitiser();
+      replacement.catch(() => {}); // whoever takes it next sees the failure
+      spareSanitisers.push(replacement);
+    }
+    const next = waitingSanitisers.shift();
+    if (next) next();
+    else activeSanitisers--;
+  }
+}
+
+interface SanitiserAnswer {
+  ok: boolean;
+  svg: string;
+  code?: ImageErrorCode;
+  message?: string;
+  detail?: string;
+  unexpected?: string;
+}
+
+function startSanitiser(): Promise<Worker> {
+  // Kiln runs its TypeScript through tsx; a worker starts bare (no inherited loaders), so it registers tsx itself.
+  const entry = new URL('./svg-worker.ts', import.meta.url).href;
+  const source = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  const worker = new Worker(source, { eval: true, execArgv: [], resourceLimits: { maxOldGenerationSizeMb: SANITISER_MEMORY_MB } });
+  // An idle worker never keeps the process alive (tests, SIGTERM).
+  worker.unref();
+  return new Promise((resolve, reject) => {
+    const failed = (err: unknown) => reject(err instanceof Error ? err : new Error(`SVG sanitiser did not start: ${String(err)}`));
+    worker.once('message', (message: unknown) => {
+      worker.off('error', failed);
+      worker.off('exit', failed);
+      if (message === 'ready') resolve(worker);
+      else failed(message);
+    });
+    worker.once('error', failed);
+    worker.once('exit', failed);
+  });
+}
+
+function askSanitiser(worker: Worker, svg: string, deadlineMs: number): Promise<SanitiserAnswer> {
+  return new Promise((resolve, reject) => {
+    const settle = (fn: () => void) => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      fn();
+    };
+    const onMessage = (answer: SanitiserAnswer) => settle(() => resolve(answer));
+    // Out of memory (a hostile SVG that jsdom cannot hold) ends the worker: the upload is too complex.
+    const onError = (err: Error) =>
+      settle(() => reject(new ImageError('image_too_complex', MESSAGES.tooComplex, `sanitiser failed: ${err.message}`)));
+    const onExit = (code: number) =>
+      settle(() => reject(new ImageError('image_too_complex', MESSAGES.tooComplex, `sanitiser exited with ${code}`)));
+    const timer = setTimeout(
+      () => settle(() => reject(new ImageError('image_too_complex', MESSAGES.tooSlow, `sanitising stopped after ${Math.round(deadlineMs)} ms`))),
+      deadlineMs,
+    );
+    worker.on('message', onMessage);
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+    worker.postMessage(svg);
+  });
+}
+
 function runSandbox(input: Buffer, type: ImageType, deadlineMs: number): Promise<Buffer> {
   const params = {
     loader: LOADERS[type],
@@ -340,8 +459,9 @@ function runSandbox(input: Buffer, type: ImageType, deadlineMs: number): Promise
       if (outBytes > MAX_RENDER_OUTPUT_BYTES) stop(new ImageError('image_corrupt', MESSAGES.corrupt, 'output too large'));
       else out.push(chunk);
     });
+    // The report is the last line; librsvg and GLib may write warnings before it, so only the tail is kept.
     child.stderr.on('data', (chunk: Buffer) => {
-      if (errText.length < 4096) errText += chunk.toString('utf8');
+      errText = (errText + chunk.toString('utf8')).slice(-8192);
     });
     // If the child dies before reading its input, 'close' reports why.
     child.stdin.on('error', () => {});
@@ -369,7 +489,7 @@ function checkRenderOutput(png: Buffer): Buffer {
 function sandboxFailure(stderr: string, code: number | null, signal: NodeJS.Signals | null): Error {
   let report: { stage?: string; message?: string } | null = null;
   try {
-    report = JSON.parse(stderr) as { stage?: string; message?: string };
+    report = JSON.parse(stderr.trimEnd().split('\n').pop() ?? '') as { stage?: string; message?: string };
   } catch {
     // Not our report: the child crashed in native code, or could not start at all.
   }
