@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Browser pages and child servers answer slower on a busy 2-core machine; a poll waits, it never passes early.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

@@ -1,37 +1,26 @@
 import fs from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { extractPng } from '../../src/openbadges/png.js';
-import { apiToken, givenBadge, startKiln, type TestKiln } from '../helpers/app.js';
-import { launchBrowser, screenshotter, watchPage } from '../helpers/browser.js';
+import { apiToken, givenBadge } from '../helpers/app.js';
+import { browserSuite, screenshotter, watchPage } from '../helpers/browser.js';
 
 describe('awarding in a real browser', () => {
-  let t: TestKiln;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    t = await startKiln();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  const suite = browserSuite();
 
   it('awards two learners with a confirmation step, and a learner downloads a baked PNG from the award page', async () => {
-    const context = await browser.newContext({ acceptDownloads: true });
+    const context = await suite.browser.newContext({ acceptDownloads: true });
     const page = await context.newPage();
     const problems = await watchPage(page);
     const snap = screenshotter(page);
 
-    await page.goto(`${t.baseUrl}/signup`);
+    await page.goto(`${suite.t.baseUrl}/signup`);
     await page.getByLabel('Email').fill('lead@example.org');
     await page.getByLabel('Password').fill('correct horse battery');
     await page.getByRole('button', { name: 'Create account' }).click();
     await expect.poll(() => page.url()).toContain('/manage');
-    const { badge } = await givenBadge(t, await apiToken(t, 'lead@example.org'), { expiresAfterDays: 365 });
+    const { badge } = await givenBadge(suite.t, await apiToken(suite.t, 'lead@example.org'), { expiresAfterDays: 365 });
 
-    await page.goto(`${t.baseUrl}/manage/badges/${badge.id}`);
+    await page.goto(`${suite.t.baseUrl}/manage/badges/${badge.id}`);
     await page.getByRole('link', { name: 'Award this badge' }).click();
     await page.getByLabel('Recipients (required)').fill('ana@example.org\nben@example.org, Ben Lee');
     await page.getByLabel('Narrative (optional)').fill('Shared a story at the **showcase**.');

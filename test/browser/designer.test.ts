@@ -1,51 +1,40 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiToken, startKiln, type TestKiln } from '../helpers/app.js';
-import { launchBrowser, screenshotter, watchPage } from '../helpers/browser.js';
+import { describe, expect, it } from 'vitest';
+import { apiToken } from '../helpers/app.js';
+import { browserSuite, screenshotter, watchPage } from '../helpers/browser.js';
 
 // Screenshots are part of this test's output: KILN_SCREENSHOTS, or test-results/ (git-ignored) by default.
 const shots = process.env.KILN_SCREENSHOTS ?? 'test-results';
 
 describe('designing and planning a badge in a real browser', () => {
-  let t: TestKiln;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    t = await startKiln();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  const suite = browserSuite();
 
   it('designs with the live preview, saves, makes a badge from the design and plans one with the canvas, with no console error or CSP violation', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await suite.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const problems = await watchPage(page);
     const snap = screenshotter(page, shots);
 
-    await page.goto(`${t.baseUrl}/signup`);
+    await page.goto(`${suite.t.baseUrl}/signup`);
     await page.getByLabel('Email').fill('facilitator@example.org');
     await page.getByLabel('Password').fill('correct horse battery');
     await page.getByRole('button', { name: 'Create account' }).click();
     await expect.poll(() => page.url()).toContain('/manage');
-    const issuer = await request(t.server)
+    const issuer = await request(suite.t.server)
       .post('/api/v1/issuers')
-      .set('Authorization', `Bearer ${await apiToken(t, 'facilitator@example.org')}`)
+      .set('Authorization', `Bearer ${await apiToken(suite.t, 'facilitator@example.org')}`)
       .send({ name: 'Riverside Youth Club', url: 'https://riverside.example.org', email: 'badges@riverside.example.org' });
 
     // The badge form links to the designer.
-    await page.goto(`${t.baseUrl}/manage/issuers/${issuer.body.id}/badges/new`);
+    await page.goto(`${suite.t.baseUrl}/manage/issuers/${issuer.body.id}/badges/new`);
     await page.getByRole('link', { name: 'Design an image' }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Design a badge image');
 
     // Live preview: typing a title draws the badge from a blob: URL, without a page load.
     const preview = page.locator('#designer-preview');
     await page.getByLabel('Title (required)').fill('Team Player');
-    await expect.poll(() => preview.getAttribute('src')).toMatch(/^blob:/);
+    await expect.poll(() => preview.getAttribute('src'), { timeout: 10_000 }).toMatch(/^blob:/);
     const first = await preview.getAttribute('src');
     await page.getByLabel('Shield').check();
     await page.getByLabel('Subtitle (optional)').fill('2026');
@@ -75,10 +64,10 @@ describe('designing and planning a badge in a real browser', () => {
     await page.getByRole('button', { name: 'Create badge' }).click();
     await expect.poll(() => page.locator('h1').textContent()).toContain('Team Player');
     const badgeId = /\/manage\/badges\/([\w-]+)/.exec(page.url())![1]!;
-    expect((await request(t.server).get(`/badges/${badgeId}/image.svg`)).status).toBe(200);
+    expect((await request(suite.t.server).get(`/badges/${badgeId}/image.svg`)).status).toBe(200);
 
     // Plan the next badge on a canvas, print it, and fill the badge form from it.
-    await page.goto(`${t.baseUrl}/manage/issuers/${issuer.body.id}/canvases/new`);
+    await page.goto(`${suite.t.baseUrl}/manage/issuers/${issuer.body.id}/canvases/new`);
     await page.getByLabel('Badge name').fill('Young Gardener');
     await page.getByLabel('Description').fill('Grows food for the club kitchen.');
     await page.getByLabel('Who it is for').fill('Members aged 11 to 14 who have not gardened before.');

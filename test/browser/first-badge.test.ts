@@ -1,27 +1,16 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pngImage, startKiln, type TestKiln } from '../helpers/app.js';
-import { launchBrowser, screenshotter, watchPage } from '../helpers/browser.js';
+import { describe, expect, it } from 'vitest';
+import { pngImage } from '../helpers/app.js';
+import { browserSuite, screenshotter, watchPage } from '../helpers/browser.js';
 
 describe('a facilitator in a real browser', () => {
-  let t: TestKiln;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    t = await startKiln();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  const suite = browserSuite();
 
   it('signs up, creates an issuer and a badge with an uploaded image, and opens its public page with no console error or CSP violation', async () => {
-    const page = await browser.newPage();
+    const page = await suite.browser.newPage();
     const problems = await watchPage(page);
     const snap = screenshotter(page);
 
-    await page.goto(t.baseUrl);
+    await page.goto(suite.t.baseUrl);
     await snap('home');
     await page.getByRole('link', { name: 'Create your account' }).click();
     await page.getByLabel('Email').fill('teacher@example.org');

@@ -1,20 +1,10 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiToken, givenBadge, startKiln, type TestKiln } from '../helpers/app.js';
-import { launchBrowser, watchPage } from '../helpers/browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { apiToken, givenBadge } from '../helpers/app.js';
+import { browserSuite, watchPage } from '../helpers/browser.js';
 
 describe('a workshop in real browsers', () => {
-  let t: TestKiln;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    t = await startKiln();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  const suite = browserSuite();
 
   it('a facilitator opens a session, two learners claim (one without email), the roster updates live, approval awards both and the wall shows the one who agreed', async () => {
     const problems: string[] = [];
@@ -24,16 +14,16 @@ describe('a workshop in real browsers', () => {
     };
 
     // Facilitator: signs up in the browser; the issuer and badge come from the API.
-    const facilitator = await (await browser.newContext()).newPage();
+    const facilitator = await (await suite.browser.newContext()).newPage();
     const flushFacilitator = await track(facilitator);
-    await facilitator.goto(`${t.baseUrl}/signup`);
+    await facilitator.goto(`${suite.t.baseUrl}/signup`);
     await facilitator.getByLabel('Email').fill('facilitator@example.org');
     await facilitator.getByLabel('Password').fill('correct horse battery');
     await facilitator.getByRole('button', { name: 'Create account' }).click();
     await expect.poll(() => facilitator.url()).toContain('/manage');
-    const { badge } = await givenBadge(t, await apiToken(t, 'facilitator@example.org'));
+    const { badge } = await givenBadge(suite.t, await apiToken(suite.t, 'facilitator@example.org'));
 
-    await facilitator.goto(`${t.baseUrl}/manage/badges/${badge.id}`);
+    await facilitator.goto(`${suite.t.baseUrl}/manage/badges/${badge.id}`);
     await facilitator.getByRole('link', { name: 'Run a workshop session' }).click();
     await facilitator.getByLabel('Session title').fill('Saturday story club');
     await facilitator.getByLabel(/Show a public wall/).check();
@@ -54,9 +44,9 @@ describe('a workshop in real browsers', () => {
     await facilitator.goto(sessionUrl);
 
     // Learner one: has an email, agrees to the wall. Types the code on the claim page.
-    const maya = await (await browser.newContext()).newPage();
+    const maya = await (await suite.browser.newContext()).newPage();
     const flushMaya = await track(maya);
-    await maya.goto(`${t.baseUrl}/claim`);
+    await maya.goto(`${suite.t.baseUrl}/claim`);
     await maya.getByLabel('Claim code').fill(code.toLowerCase());
     await maya.getByRole('button', { name: 'Continue' }).click();
     await maya.getByLabel('Your name').fill('Maya Patel');
@@ -66,9 +56,9 @@ describe('a workshop in real browsers', () => {
     await expect.poll(() => maya.locator('[role=status]').first().textContent()).toContain('Waiting for your facilitator');
 
     // Learner two: no email (under 13), does not agree to the wall. Opens the QR code's URL directly.
-    const leo = await (await browser.newContext()).newPage();
+    const leo = await (await suite.browser.newContext()).newPage();
     const flushLeo = await track(leo);
-    await leo.goto(`${t.baseUrl}/claim/${code.replace('-', '')}`);
+    await leo.goto(`${suite.t.baseUrl}/claim/${code.replace('-', '')}`);
     await leo.getByLabel('Your name').fill('Leo');
     await leo.getByLabel('I don’t have an email').check();
     await leo.getByRole('button', { name: 'Claim my badge' }).click();
@@ -93,7 +83,7 @@ describe('a workshop in real browsers', () => {
     await expect.poll(() => maya.locator('[role=status]').first().textContent()).toContain('Your badge is awarded.');
 
     // The wall shows Maya's first name only, and not Leo, who did not agree.
-    const wall = await (await browser.newContext()).newPage();
+    const wall = await (await suite.browser.newContext()).newPage();
     const flushWall = await track(wall);
     await wall.goto(`${sessionUrl.replace('/manage/sessions/', '/sessions/')}/wall`);
     expect(await wall.locator('.wall-name').allTextContents()).toEqual(['Maya']);

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { startKiln, type TestKiln } from './app.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -33,4 +35,21 @@ export function screenshotter(page: Page, folder = process.env.KILN_SCREENSHOTS)
   return async (name) => {
     if (folder) await page.screenshot({ path: path.join(folder, `${name}.png`), fullPage: true });
   };
+}
+
+/**
+ * The real app and one Chromium for a describe block: started before its tests, closed after.
+ * Read `suite.t` and `suite.browser` inside the tests.
+ */
+export function browserSuite(env: Record<string, string> = {}): { t: TestKiln; browser: Browser } {
+  const suite = {} as { t: TestKiln; browser: Browser };
+  beforeAll(async () => {
+    suite.t = await startKiln(env);
+    suite.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.t?.close();
+  });
+  return suite;
 }
