@@ -7,7 +7,7 @@ import multer from 'multer';
 import pino, { type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Config } from './config.js';
-import type { Db } from './db/database.js';
+import { databaseAvailable, type Db } from './db/database.js';
 import { createRepos } from './repos/index.js';
 import { createServiceContext } from './services/context.js';
 import { createServices, type Services } from './services/index.js';
@@ -80,12 +80,8 @@ export function createApp(deps: AppDeps): Kiln {
   app.use(securityHeaders(config.publicUrl));
   app.use('/assets', express.static(path.join(root, 'public'), { maxAge: '1h', index: false }));
   app.get('/health', (_req, res) => {
-    try {
-      db.prepare('SELECT 1').get();
-      res.json({ status: 'ok' });
-    } catch {
-      res.status(503).json({ status: 'unavailable' });
-    }
+    if (databaseAvailable(db)) res.json({ status: 'ok' });
+    else res.status(503).json({ status: 'unavailable' });
   });
 
   // Any state-changing request may alter a hosted document, so the replay cache forgets everything.

@@ -16,6 +16,27 @@ export function openDatabase(file: string): Db {
   return db;
 }
 
+/**
+ * True when the database can take a write now: the connection is open and no other process holds the write lock
+ * (a stuck maintenance job, a `sqlite3` shell left inside a transaction). A read alone proves little: SQLite answers
+ * it from its page cache even after the file is gone. Waits at most `waitMs` for the lock, not the usual 5 s.
+ */
+export function databaseAvailable(db: Db, waitMs = 200): boolean {
+  if (!db.open) return false;
+  if (db.inTransaction) return true;
+  const previous = db.pragma('busy_timeout', { simple: true }) as number;
+  try {
+    db.pragma(`busy_timeout = ${waitMs}`);
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('ROLLBACK');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (db.open) db.pragma(`busy_timeout = ${previous}`);
+  }
+}
+
 const migrationsDir = path.resolve(import.meta.dirname, '../../migrations');
 
 /** Applies migrations/NNN_name.sql in order, each once and inside its own transaction. */
