@@ -96,8 +96,12 @@ describe('badge classes', () => {
       pages += 1;
     } while (cursor && pages < 20);
     expect(seen.size).toBe(tableCount(t.db, 'badge_classes'));
-    const tooMany = await request(t.server).get(`/api/v1/issuers/${issuerId}/badges?limit=501`).set('Authorization', `Bearer ${token}`);
-    expect(tooMany.status).toBe(422);
+    const tooMany = await request(t.server).get(`/api/v1/issuers/${issuerId}/badges?limit=5000`).set('Authorization', `Bearer ${token}`);
+    expect(tooMany.status).toBe(200);
+    expect(tooMany.body.items.length).toBeLessThanOrEqual(500);
+    const nonsense = await request(t.server).get(`/api/v1/issuers/${issuerId}/badges?limit=ten`).set('Authorization', `Bearer ${token}`);
+    expect(nonsense.status).toBe(422);
+    expect(nonsense.body.error.details.limit).toBeTruthy();
   });
 
   it('re-renders the badge form with every typed value and a message per field, writing nothing', async () => {
@@ -163,6 +167,14 @@ describe('badge classes', () => {
     const removed = await owner.agent.post(`/manage/badges/${badgeId}/delete`).type('form').send({ _csrf: csrf });
     expect(removed.status).toBe(303);
     expect((await request(t.server).get(`/badges/${badgeId}`)).status).toBe(404);
+  });
+
+  it('deletes through the API, answering the badge as it was', async () => {
+    const created = await create({ ...(await valid()), name: 'Short-lived' });
+    const removed = await request(t.server).delete(`/api/v1/badges/${created.body.id}`).set('Authorization', `Bearer ${token}`);
+    expect(removed.status).toBe(200);
+    expect(removed.body).toMatchObject({ id: created.body.id, name: 'Short-lived' });
+    expect((await request(t.server).get(`/api/v1/badges/${created.body.id}`).set('Authorization', `Bearer ${token}`)).status).toBe(404);
   });
 });
 

@@ -82,9 +82,12 @@ export function badgeClassApi(services: Services) {
       res.json(resource(badge));
     },
 
+    /** Answers the badge as it was, as the other calls on this resource do. */
     remove(req: Request, res: Response) {
-      badgeClasses.remove(String(req.params.badgeId), currentUser(req).id);
-      res.status(204).end();
+      const { badge } = badgeClasses.requireBadge(String(req.params.badgeId), currentUser(req).id, 'editor');
+      const gone = resource(badge);
+      badgeClasses.remove(badge.id, currentUser(req).id);
+      res.json(gone);
     },
   };
 }

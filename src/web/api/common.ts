@@ -22,14 +22,14 @@ export function jsonBody(req: Request): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-/** ?limit= (default 50, at most 500) and ?cursor=. */
+/** ?limit= (default 50; more than 500 is read as 500) and ?cursor=. */
 export function listQuery(req: Request) {
   const raw = req.query.limit;
   let limit = 50;
   if (raw !== undefined) {
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1 || n > 500) throw new ValidationError({ limit: 'limit must be a whole number from 1 to 500.' });
-    limit = n;
+    if (!Number.isInteger(n) || n < 1) throw new ValidationError({ limit: 'limit must be a whole number from 1 to 500.' });
+    limit = Math.min(n, 500);
   }
   const cursor = typeof req.query.cursor === 'string' ? req.query.cursor : null;
   return { limit, cursor };
