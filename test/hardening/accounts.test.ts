@@ -1,0 +1,219 @@
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiToken, givenBadge, signedUpAgent, startKiln, type TestKiln } from '../helpers/app.js';
+import { reportFigure } from './helpers/server.js';
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  ms: number;
+}
+
+/**
+ * One HTTP request from a chosen loopback address (127.0.0.0/8 all reaches the server on Linux), so tests can be
+ * several clients, as the rate limiters see them, without trusting any header.
+ */
+function send(t: TestKiln, options: { method?: string; path: string; from?: string; cookie?: string; headers?: Record<string, string>; form?: Record<string, string> }): Promise<Answer> {
+  const body = options.form ? new URLSearchParams(options.form).toString() : undefined;
+  const url = new URL(options.path, t.baseUrl);
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method: options.method ?? (body ? 'POST' : 'GET'),
+        localAddress: options.from ?? '127.0.0.1',
+        agent: false,
+        headers: {
+          Accept: 'text/html',
+          ...(options.cookie ? { Cookie: options.cookie } : {}),
+          ...(body ? { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': String(Buffer.byteLength(body)) } : {}),
+          ...options.headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const sessionCookie = (a: Answer): string | null => {
+  const raw = (a.headers['set-cookie'] ?? []).find((c) => c.startsWith('kiln.sid='));
+  return raw ? raw.split(';')[0]! : null;
+};
+
+/** A fresh visitor at `from`: its session cookie and the CSRF token of the form on `path`. */
+async function visit(t: TestKiln, path: string, from: string, cookie?: string): Promise<{ cookie: string; csrf: string }> {
+  const page = await send(t, { path, from, cookie });
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
+  if (!csrf) throw new Error(`no form on ${path}: ${page.status}`);
+  return { cookie: sessionCookie(page) ?? cookie!, csrf };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** What a response says, without what legitimately differs per request: tokens, ids, dates and the address typed. */
+function shape(a: Answer, typed: string): { status: number; headers: string[]; body: string } {
+  // The rate limiter's reset time is a clock reading: it differs by the second a request falls in, not by the email.
+  const varying = new Set(['date', 'etag', 'x-request-id', 'set-cookie', 'content-length', 'connection', 'keep-alive', 'x-ratelimit-reset']);
+  return {
+    status: a.status,
+    headers: Object.keys(a.headers)
+      .filter((h) => !varying.has(h))
+      .sort()
+      .map((h) => `${h}: ${String(a.headers[h])}`),
+    body: a.body.replaceAll(typed, '{email}').replace(/name="_csrf" value="[^"]+"/g, ''),
+  };
+}
+
+const address = (n: number) => `127.0.${Math.floor(n / 250) + 1}.${(n % 250) + 2}`;
+
+describe('accounts', () => {
+  let t: TestKiln;
+  let owner: { email: string; password: string };
+  let clients = 0;
+  const nextClient = () => address(clients++);
+
+  beforeAll(async () => {
+    t = await startKiln({ TRUST_PROXY: '0' });
+    const signedUp = await signedUpAgent(t, 'owner@accounts.example.org');
+    owner = { email: signedUp.email, password: signedUp.password };
+  });
+  afterAll(() => t.close());
+
+  it('answers 401 to 10 failed logins and 429 to the 11th from the same address, whatever X-Forwarded-For says, and only for that address', async () => {
+    const from = nextClient();
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const { cookie, csrf } = await visit(t, '/login', from);
+      const res = await send(t, { path: '/login', from, cookie, headers: { 'X-Forwarded-For': `198.51.100.${i + 1}` }, form: { _csrf: csrf, email: owner.email, password: `wrong ${i}` } });
+      statuses.push(res.status);
+    }
+    const { cookie, csrf } = await visit(t, '/login', from);
+    const rightPasswordNow = await send(t, { path: '/login', from, cookie, headers: { 'X-Forwarded-For': '203.0.113.7' }, form: { _csrf: csrf, email: owner.email, password: owner.password } });
+    const elsewhere = nextClient();
+    const other = await visit(t, '/login', elsewhere);
+    const otherClient = await send(t, { path: '/login', from: elsewhere, cookie: other.cookie, form: { _csrf: other.csrf, email: owner.email, password: 'wrong again' } });
+
+    reportFigure('login-rate-limit', { statuses, withRightPasswordAfter: rightPasswordNow.status, otherAddress: otherClient.status });
+    expect(statuses).toEqual([...Array(10).fill(401), 429]);
+    expect(rightPasswordNow.status).toBe(429);
+    expect(otherClient.status).toBe(401);
+  });
+
+  it('gives known and unknown emails the same login answer, in the same time (median difference under 10 ms over 50 trials)', async () => {
+    const trial = async (email: string) => {
+      const from = nextClient();
+      const { cookie, csrf } = await visit(t, '/login', from);
+      return send(t, { path: '/login', from, cookie, form: { _csrf: csrf, email, password: 'not my password at all' } });
+    };
+    for (let i = 0; i < 3; i++) await trial(i % 2 ? owner.email : `warm${i}@nowhere.example.org`);
+    const known: Answer[] = [];
+    const unknown: Answer[] = [];
+    for (let i = 0; i < 50; i++) {
+      // Interleaved, in alternating order, so drift in machine load falls on both alike.
+      if (i % 2) {
+        known.push(await trial(owner.email));
+        unknown.push(await trial(`nobody${i}@nowhere.example.org`));
+      } else {
+        unknown.push(await trial(`nobody${i}@nowhere.example.org`));
+        known.push(await trial(owner.email));
+      }
+    }
+    const difference = Math.abs(median(known.map((a) => a.ms)) - median(unknown.map((a) => a.ms)));
+    reportFigure('login-timing', { trials: 50, knownMedianMs: +median(known.map((a) => a.ms)).toFixed(2), unknownMedianMs: +median(unknown.map((a) => a.ms)).toFixed(2), differenceMs: +difference.toFixed(2) });
+    expect(known.every((a) => a.status === 401)).toBe(true);
+    for (let i = 0; i < 50; i++) expect(shape(unknown[i]!, `nobody${i}@nowhere.example.org`)).toEqual(shape(known[i]!, owner.email));
+    expect(difference).toBeLessThan(10);
+  }, 120_000);
+
+  it('gives learners with and without awards the same sign-in-link answer, in the same time (median difference under 10 ms over 50 trials)', async () => {
+    const token = await apiToken(t, owner.email);
+    const { badge } = await givenBadge(t, token);
+    const holders = Array.from({ length: 53 }, (_, i) => `holder${i}@learners.example.org`);
+    const awarded = await fetch(`${t.baseUrl}/api/v1/badges/${badge.id}/assertions`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ recipients: holders.map((email) => ({ email })) }),
+    });
+    expect(awarded.status).toBe(201);
+    const trial = async (email: string) => {
+      const from = nextClient();
+      const { cookie, csrf } = await visit(t, '/learner', from);
+      return send(t, { path: '/learner/sign-in', from, cookie, form: { _csrf: csrf, email } });
+    };
+    for (let i = 0; i < 3; i++) await trial(i % 2 ? holders[50 + i]! : `warm${i}@strangers.example.org`);
+    const known: Answer[] = [];
+    const unknown: Answer[] = [];
+    for (let i = 0; i < 50; i++) {
+      if (i % 2) {
+        known.push(await trial(holders[i]!));
+        unknown.push(await trial(`stranger${i}@strangers.example.org`));
+      } else {
+        unknown.push(await trial(`stranger${i}@strangers.example.org`));
+        known.push(await trial(holders[i]!));
+      }
+    }
+    const difference = Math.abs(median(known.map((a) => a.ms)) - median(unknown.map((a) => a.ms)));
+    reportFigure('learner-link-timing', { trials: 50, knownMedianMs: +median(known.map((a) => a.ms)).toFixed(2), unknownMedianMs: +median(unknown.map((a) => a.ms)).toFixed(2), differenceMs: +difference.toFixed(2) });
+    expect(known.every((a) => a.status === 200)).toBe(true);
+    for (let i = 0; i < 50; i++) expect(shape(unknown[i]!, `stranger${i}@strangers.example.org`)).toEqual(shape(known[i]!, holders[i]!));
+    expect(difference).toBeLessThan(10);
+  }, 120_000);
+
+  it('gives a new session id at login and at logout, and the old ones no longer sign anyone in', async () => {
+    const from = nextClient();
+    const before = await visit(t, '/login', from);
+    const login = await send(t, { path: '/login', from, cookie: before.cookie, form: { _csrf: before.csrf, email: owner.email, password: owner.password } });
+    expect(login.status).toBe(303);
+    const signedIn = sessionCookie(login)!;
+    expect(signedIn).toBeTruthy();
+    expect(signedIn).not.toBe(before.cookie);
+    expect((await send(t, { path: '/manage', from, cookie: signedIn })).status).toBe(200);
+    expect((await send(t, { path: '/manage', from, cookie: before.cookie })).status).toBe(303);
+
+    const page = await visit(t, '/manage', from, signedIn);
+    const logout = await send(t, { path: '/logout', from, cookie: signedIn, form: { _csrf: page.csrf } });
+    expect(logout.status).toBe(303);
+    const after = sessionCookie(logout);
+    expect(after).not.toBe(signedIn);
+    const stale = await send(t, { path: '/manage', from, cookie: signedIn });
+    expect(stale.status).toBe(303);
+    expect(stale.headers.location).toMatch(/^\/login/);
+  });
+
+  it('sends people back only to pages of this site after login, whatever `next` says', async () => {
+    const attempts = ['//evil.example', '/\\evil.example', 'https://evil.example', '/%2F%2Fevil.example', '/\t/evil.example', '\\\\evil.example', '/%5Cevil.example', 'javascript:alert(1)', ' //evil.example', '/\\/evil.example', 'http:/evil.example', '//evil.example/%2F..'];
+    const origin = new URL(t.baseUrl).origin;
+    const landed: string[] = [];
+    for (const next of attempts) {
+      for (const how of ['login page link', 'posted']) {
+        const from = nextClient();
+        // As a crafted link arrives (?next= on the login page, carried in its hidden field), or posted as it is.
+        const page = await send(t, { path: `/login?next=${encodeURIComponent(next)}`, from });
+        const hidden = /name="next" value="([^"]*)"/.exec(page.body)![1]!.replace(/&#34;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+        const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+        const value = how === 'posted' ? next : hidden;
+        const res = await send(t, { path: '/login', from, cookie: sessionCookie(page)!, form: { _csrf: csrf, email: owner.email, password: owner.password, next: value } });
+        expect(res.status).toBe(303);
+        // Resolved as a browser resolves a Location header.
+        const target = new URL(res.headers.location!, t.baseUrl);
+        landed.push(`${JSON.stringify(value)} → ${res.headers.location}`);
+        expect(target.origin, `${JSON.stringify(value)} sent to ${res.headers.location}`).toBe(origin);
+      }
+    }
+    reportFigure('next-redirects', { attempts: attempts.length * 2, offSite: 0, landed });
+  });
+});
