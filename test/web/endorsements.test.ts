@@ -239,4 +239,21 @@ describe('quality standards, review and hosted endorsements', () => {
     expect(quality.text).toContain('sent back');
     expect(quality.text).toContain('City Digital Badge Standard v1');
   });
+
+  it('withdraws an endorsement from the submission page, re-rendering it with 400 when the reason is missing', async () => {
+    const { badge } = await givenBadge(t, facToken, goodBadge);
+    const sub = await as(facToken).post(`/api/v1/badges/${badge.id}/submissions`, { standardId, endorserIssuerId: council.id });
+    const approved = await as(adminToken).post(`/api/v1/submissions/${sub.body.id}/approve`, { comment: 'Endorsed.' });
+    const page = `/manage/submissions/${sub.body.id}`;
+    const csrf = await csrfFrom(admin.agent, page);
+    const missing = await admin.agent.post(`/manage/endorsements/${approved.body.id}/withdraw`).type('form').send({ _csrf: csrf, reason: '' });
+    expect(missing.status).toBe(400);
+    expect(missing.text).toContain('A reason is required.');
+    expect(missing.text).toContain('Withdraw endorsement');
+    expect((await api().get(`/endorsements/${approved.body.id}`)).status).toBe(200);
+    const done = await admin.agent.post(`/manage/endorsements/${approved.body.id}/withdraw`).type('form').send({ _csrf: csrf, reason: 'Superseded.' });
+    expect(done.status).toBe(303);
+    expect(done.headers.location).toBe(`${page}?notice=withdrawn`);
+    expect((await api().get(`/endorsements/${approved.body.id}`)).status).toBe(410);
+  });
 });
