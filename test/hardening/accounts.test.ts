@@ -194,6 +194,28 @@ describe('accounts', () => {
     expect(stale.headers.location).toMatch(/^\/login/);
   });
 
+  it('gives a learner a new session id when a sign-in link is used and again at sign-out', async () => {
+    const from = nextClient();
+    const email = 'session-learner@learners.example.org';
+    const start = await visit(t, '/learner', from);
+    expect((await send(t, { path: '/learner/sign-in', from, cookie: start.cookie, form: { _csrf: start.csrf, email } })).status).toBe(200);
+    const text = t.db.prepare("SELECT text_body FROM outbox WHERE kind = 'sign_in' AND to_address = ? ORDER BY rowid DESC").pluck().get(email) as string;
+    const linkPath = new URL(/(http[^\s)]+\/learner\/sign-in\/[\w-]+)/.exec(text)![1]!).pathname;
+    const confirm = await visit(t, linkPath, from, start.cookie);
+    const used = await send(t, { path: linkPath, from, cookie: confirm.cookie, form: { _csrf: confirm.csrf } });
+    expect(used.status).toBe(303);
+    const learnerSession = sessionCookie(used)!;
+    expect(learnerSession).toBeTruthy();
+    expect(learnerSession).not.toBe(confirm.cookie);
+    expect((await send(t, { path: '/learner', from, cookie: confirm.cookie })).body).not.toContain('action="/learner/sign-out"');
+    expect((await send(t, { path: '/learner', from, cookie: learnerSession })).body).toContain('action="/learner/sign-out"');
+    const home = await visit(t, '/learner', from, learnerSession);
+    const out = await send(t, { path: '/learner/sign-out', from, cookie: learnerSession, form: { _csrf: home.csrf } });
+    expect(out.status).toBe(303);
+    expect(sessionCookie(out)).not.toBe(learnerSession);
+    expect((await send(t, { path: '/learner', from, cookie: learnerSession })).body).not.toContain('action="/learner/sign-out"');
+  });
+
   it('sends people back only to pages of this site after login, whatever `next` says', async () => {
     const attempts = ['//evil.example', '/\\evil.example', 'https://evil.example', '/%2F%2Fevil.example', '/\t/evil.example', '\\\\evil.example', '/%5Cevil.example', 'javascript:alert(1)', ' //evil.example', '/\\/evil.example', 'http:/evil.example', '//evil.example/%2F..'];
     const origin = new URL(t.baseUrl).origin;
