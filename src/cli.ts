@@ -90,7 +90,9 @@ async function backup(args: string[]) {
   const config = loadConfig();
   const db = openDatabase(path.join(config.dataDir, 'kiln.db'));
   migrate(db);
-  await db.backup(path.resolve(target!));
+  // All pages in one step, inside one read transaction: SQLite restarts a step-by-step backup whenever another
+  // process writes between steps, so against a busy server it could copy forever. WAL lets the server keep writing.
+  await db.backup(path.resolve(target!), { progress: () => 0x7fffffff });
   db.close();
   process.stdout.write(`${path.resolve(target!)}\n`);
 }

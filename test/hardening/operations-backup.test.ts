@@ -3,13 +3,31 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/database.js';
 import { newSite, removeSite, reportFigure, root, seed, startServer, stopServer, tempDir, type Running, type Site } from './helpers/server.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+const PREFILLED = 60_000;
+
+/** Years of awards already in the database (tens of megabytes), written through the services before the server starts. */
+function prefill(site: Site, badgeId: string, userId: string): string[] {
+  const db = openDatabase(path.join(site.dataDir, 'kiln.db'));
+  const { services } = createApp({ db, config: loadConfig(site.env), sessionSecret: 'prefill' });
+  for (let round = 0; round < PREFILLED / 10_000; round++) {
+    const recipients = Array.from({ length: 10_000 }, (_, i) => ({ email: `earlier${round}-${i}@backup.example.org`, name: `Earlier learner ${i}` }));
+    services.assertions.award(badgeId, userId, { recipients, narrative: 'Took part in the whole summer programme and presented a project.' });
+  }
+  const ids = db.prepare('SELECT id FROM assertions').pluck().all() as string[];
+  db.close();
+  return ids;
+}
+
+function runCli(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn('npm', ['run', '--silent', 'kiln', '--', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['run', '--silent', 'kiln', '--', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
@@ -33,6 +51,8 @@ describe('npm run kiln -- backup while the server keeps awarding', () => {
     site = await newSite('backup');
     const seeded = await seed(site);
     const s = site;
+    const earlier = prefill(s, seeded.badgeId, seeded.userId);
+    const databaseBytes = fs.statSync(path.join(s.dataDir, 'kiln.db')).size;
     running = await startServer(s);
     const auth = { Authorization: `Bearer ${seeded.token}` };
 
@@ -73,6 +93,7 @@ describe('npm run kiln -- backup while the server keeps awarding', () => {
     expect(result.stdout.trim().split('\n').at(-1)).toBe(file);
 
     const before = acknowledged.filter((a) => a.at < startedAt).map((a) => a.id);
+    expect(earlier).toHaveLength(PREFILLED);
     const during = acknowledged.filter((a) => a.at >= startedAt && a.at <= finishedAt).length;
     const copy = new Database(file, { readonly: true });
     const integrity = copy.pragma('integrity_check', { simple: true });
@@ -87,7 +108,8 @@ describe('npm run kiln -- backup while the server keeps awarding', () => {
     expect(foreignKeys).toEqual([]);
     expect(batchesIntact).toBe(0);
     expect(before.filter((id) => !inCopy.has(id))).toEqual([]);
-    const allIds = new Set(acknowledged.map((a) => a.id));
+    const allIds = new Set([...earlier, ...acknowledged.map((a) => a.id)]);
+    expect(earlier.filter((id) => !inCopy.has(id))).toEqual([]);
     expect([...inCopy].filter((id) => !allIds.has(id))).toEqual([]);
 
     // The documents as the running server hosts them, to compare with the restored server's.
@@ -131,6 +153,7 @@ describe('npm run kiln -- backup while the server keeps awarding', () => {
     expect(more.status).toBe(201);
 
     reportFigure('backup', {
+      databaseMegabytes: +(databaseBytes / 1e6).toFixed(1),
       awardsAcknowledgedBeforeBackup: before.length,
       awardsAcknowledgedWhileBackupRan: during,
       backupMs: finishedAt - startedAt,
