@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import createDOMPurify, { type DOMPurify, type WindowLike } from 'dompurify';
 import { JSDOM } from 'jsdom';
@@ -52,7 +53,10 @@ const MAX_EMBEDDED_IMAGES = 32;
 // Hostile input must be refused within 2 s. Decoding runs in a child process
 // killed when the rest of that budget runs out: libvips checks its own timeout
 // only between tiles, and one SVG filter or long text run can take 20 s+.
-const TIME_BUDGET_MS = 1700;
+// Waiting for a free worker or render slot is charged too, so a burst of slow
+// uploads is answered within the budget (some with "busy"), never queued for minutes.
+// 1.5 s leaves room for stopping the decoder and answering on a loaded machine.
+const TIME_BUDGET_MS = 1500;
 // Starting node and sharp alone takes ~150 ms; less time than this left is hopeless.
 const MIN_RENDER_MS = 300;
 const MAX_CONCURRENT_RENDERS = 2;
@@ -71,6 +75,7 @@ const MESSAGES = {
   tooComplex:
     'This SVG is too complex (too many shapes or repeated references). Please simplify it or upload a PNG instead.',
   tooSlow: 'The image took too long to process. Please simplify it or upload a PNG instead.',
+  busy: 'Kiln is busy with other images just now. Please try again in a minute.',
   svgNoSize: 'This SVG has no size. Please give it a width and height (or a viewBox) and export it again.',
   svgNoDrawing: 'This SVG file has no drawing in it.',
   svgUnclean: 'This SVG could not be made safe to use. Please export it again as a plain SVG.',
@@ -81,8 +86,7 @@ const MESSAGES = {
  * 1024 × 1024, rasters never enlarged). For SVG, also returns the sanitised source.
  */
 export async function normaliseImage(bytes: Buffer, declaredType?: string): Promise<NormalisedImage> {
-  const budget: Budget = { started: performance.now() };
-  const renderBudget = () => remainingBudget(budget.started);
+  const budget: Budget = { started: performance.now(), waitedMs: 0 };
   checkByteSize(bytes);
   const type = sniffImageType(bytes);
   if (!type) {
@@ -90,23 +94,40 @@ export async function normaliseImage(bytes: Buffer, declaredType?: string): Prom
     throw new ImageError('image_unsupported', MESSAGES.unsupported, detail);
   }
   if (type === 'svg') {
-    const svg = await sanitiseInWorker(decodeSvgText(bytes), budget);
+    const text = decodeSvgText(bytes);
+    // Most hostile SVGs fail these linear checks in a few milliseconds, without waiting for a worker.
+    precheckSvg(text);
+    const svg = await sanitiseInWorker(text, budget);
     await checkEmbeddedImages(svg);
-    const png = await renderInSandbox(Buffer.from(svg, 'utf8'), 'svg', renderBudget());
+    const png = await renderInSandbox(Buffer.from(svg, 'utf8'), 'svg', budget);
     return { png, svg, ...pngSize(png) };
   }
   if (type === 'png') checkPngChunks(bytes);
   await checkRasterHeader(bytes, type);
-  const png = await renderInSandbox(bytes, type, renderBudget());
+  const png = await renderInSandbox(bytes, type, budget);
   return { png, svg: null, ...pngSize(png) };
 }
 
-function remainingBudget(started: number): number {
-  const left = TIME_BUDGET_MS - (performance.now() - started);
+/** An upload's time budget; `waitedMs` is the part spent queueing behind other uploads. */
+interface Budget {
+  started: number;
+  waitedMs: number;
+}
+
+function remainingBudget(budget: Budget): number {
+  const left = TIME_BUDGET_MS - (performance.now() - budget.started);
   if (left < MIN_RENDER_MS) {
-    throw new ImageError('image_too_complex', MESSAGES.tooSlow, `only ${Math.round(left)} ms left to render`);
+    const busy = budget.waitedMs > TIME_BUDGET_MS / 2;
+    throw new ImageError('image_too_complex', busy ? MESSAGES.busy : MESSAGES.tooSlow, `only ${Math.round(left)} ms left, ${Math.round(budget.waitedMs)} ms spent waiting`);
   }
   return left;
+}
+
+/** Waits for `slot`, charging the time to the budget. */
+async function waitFor(slot: Promise<void>, budget: Budget): Promise<void> {
+  const from = performance.now();
+  await slot;
+  budget.waitedMs += performance.now() - from;
 }
 
 function checkByteSize(bytes: Buffer): void {
@@ -300,11 +321,10 @@ const sharpEntry = createRequire(import.meta.url).resolve('sharp');
 let activeRenders = 0;
 const waitingRenders: Array<() => void> = [];
 
-/** Time spent waiting for a free slot is not charged to `deadlineMs`. */
-async function renderInSandbox(input: Buffer, type: ImageType, deadlineMs: number): Promise<Buffer> {
-  await acquireRenderSlot();
+async function renderInSandbox(input: Buffer, type: ImageType, budget: Budget): Promise<Buffer> {
+  await waitFor(acquireRenderSlot(), budget);
   try {
-    return await runSandbox(input, type, deadlineMs);
+    return await runSandbox(input, type, remainingBudget(budget));
   } finally {
     releaseRenderSlot();
   }
@@ -325,50 +345,77 @@ function releaseRenderSlot(): void {
   else activeRenders--;
 }
 
-// jsdom needs about 0.2 ms per element, more for long attributes: an SVG within the limits can take a second or more
-// to sanitise. That runs in worker threads, never on the event loop; a worker that overruns the time budget or dies
-// is replaced at once, so the next upload finds one ready.
+// jsdom needs about 0.2 ms per element, more for long attributes: an SVG within the limits can take a second or
+// more to sanitise. That runs in worker threads, never on the event loop. An upload whose budget runs out is answered
+// at once while its worker finishes (the limits bound that work); only a worker still busy after
+// SANITISER_HARD_LIMIT_MS is stopped and replaced, since starting one costs about a second.
 const SANITISER_WORKERS = 2;
 const SANITISER_MEMORY_MB = 256;
+const SANITISER_HARD_LIMIT_MS = 15_000;
 
+let sanitisersStarted = false;
 let activeSanitisers = 0;
 const waitingSanitisers: Array<() => void> = [];
 const spareSanitisers: Array<Promise<Worker>> = [];
 
-/** An upload's time budget. Like a wait for a render slot, waiting for a free (or starting) worker is not charged. */
-interface Budget {
-  started: number;
-}
-
-/** `sanitiseSvg` in a worker thread, within what is left of the budget. */
+/** `sanitiseSvg` in a worker thread, answered within what is left of the budget. */
 async function sanitiseInWorker(svg: string, budget: Budget): Promise<string> {
-  const waitFrom = performance.now();
+  // All workers start on first use, so a burst of SVG uploads never waits for one to start.
+  if (!sanitisersStarted) {
+    sanitisersStarted = true;
+    for (let i = 0; i < SANITISER_WORKERS; i++) spareSanitisers.push(startQuietly());
+  }
   if (activeSanitisers < SANITISER_WORKERS) activeSanitisers++;
-  else await new Promise<void>((resolve) => waitingSanitisers.push(resolve));
-  let worker: Worker | null = null;
-  let healthy = true;
+  else await waitFor(new Promise<void>((resolve) => waitingSanitisers.push(resolve)), budget);
+  let job: Promise<SanitiserAnswer>;
+  let deadlineMs: number;
   try {
-    worker = await (spareSanitisers.pop() ?? startSanitiser());
-    budget.started += performance.now() - waitFrom;
-    const answer = await askSanitiser(worker, svg, remainingBudget(budget.started)).catch((err: unknown) => {
-      healthy = false;
+    // A worker's start (once after boot, or after one was stopped) is Kiln's cost, not the upload's.
+    const startFrom = performance.now();
+    const worker = await (spareSanitisers.pop() ?? startSanitiser()).catch((err: unknown) => {
+      spareSanitisers.push(startQuietly());
       throw err;
     });
-    if (answer.ok) return answer.svg;
-    if (answer.code) throw new ImageError(answer.code, answer.message ?? MESSAGES.svgUnclean, answer.detail);
-    throw new Error(`SVG sanitiser failed: ${answer.unexpected ?? 'no answer'}`);
-  } finally {
-    if (worker && healthy) spareSanitisers.push(Promise.resolve(worker));
-    else if (worker) {
-      void worker.terminate();
-      const replacement = startSanitiser();
-      replacement.catch(() => {}); // whoever takes it next sees the failure
-      spareSanitisers.push(replacement);
+    budget.started += performance.now() - startFrom;
+    try {
+      deadlineMs = remainingBudget(budget);
+    } catch (err) {
+      spareSanitisers.push(Promise.resolve(worker));
+      throw err;
     }
-    const next = waitingSanitisers.shift();
-    if (next) next();
-    else activeSanitisers--;
+    job = askSanitiser(worker, svg);
+    // The slot is this worker: it is free again when the worker answers, whenever that is.
+    job.then(
+      () => spareSanitisers.push(Promise.resolve(worker)),
+      () => {
+        void worker.terminate();
+        spareSanitisers.push(startQuietly());
+      },
+    ).finally(releaseSanitiser);
+  } catch (err) {
+    releaseSanitiser();
+    throw err;
   }
+  const answer = await withDeadline(job, deadlineMs);
+  if (answer.ok) return answer.svg;
+  if (answer.code) throw new ImageError(answer.code, answer.message ?? MESSAGES.svgUnclean, answer.detail);
+  throw new Error(`SVG sanitiser failed: ${answer.unexpected ?? 'no answer'}`);
+}
+
+function releaseSanitiser(): void {
+  const next = waitingSanitisers.shift();
+  if (next) next();
+  else activeSanitisers--;
+}
+
+function withDeadline<T>(work: Promise<T>, deadlineMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new ImageError('image_too_complex', MESSAGES.tooSlow, `sanitising took over ${Math.round(deadlineMs)} ms`)),
+      deadlineMs,
+    );
+    work.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
 }
 
 interface SanitiserAnswer {
@@ -380,13 +427,21 @@ interface SanitiserAnswer {
   unexpected?: string;
 }
 
+/** A worker starting in the background: whoever takes it from the spares sees a failure to start. */
+function startQuietly(): Promise<Worker> {
+  const starting = startSanitiser();
+  starting.catch(() => {});
+  return starting;
+}
+
 function startSanitiser(): Promise<Worker> {
   // Kiln runs its TypeScript through tsx; a worker starts bare (no inherited loaders), so it registers tsx itself.
   const entry = new URL('./svg-worker.ts', import.meta.url).href;
   const source = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
   const worker = new Worker(source, { eval: true, execArgv: [], resourceLimits: { maxOldGenerationSizeMb: SANITISER_MEMORY_MB } });
-  // An idle worker never keeps the process alive (tests, SIGTERM).
+  // An idle worker never keeps the process alive (tests, SIGTERM), and its failure is never an uncaught error.
   worker.unref();
+  worker.on('error', () => {});
   return new Promise((resolve, reject) => {
     const failed = (err: unknown) => reject(err instanceof Error ? err : new Error(`SVG sanitiser did not start: ${String(err)}`));
     worker.once('message', (message: unknown) => {
@@ -400,7 +455,8 @@ function startSanitiser(): Promise<Worker> {
   });
 }
 
-function askSanitiser(worker: Worker, svg: string, deadlineMs: number): Promise<SanitiserAnswer> {
+/** The worker's answer; rejects when the worker dies (out of memory: too complex) or overruns the hard limit. */
+function askSanitiser(worker: Worker, svg: string): Promise<SanitiserAnswer> {
   return new Promise((resolve, reject) => {
     const settle = (fn: () => void) => {
       clearTimeout(timer);
@@ -410,14 +466,13 @@ function askSanitiser(worker: Worker, svg: string, deadlineMs: number): Promise<
       fn();
     };
     const onMessage = (answer: SanitiserAnswer) => settle(() => resolve(answer));
-    // Out of memory (a hostile SVG that jsdom cannot hold) ends the worker: the upload is too complex.
     const onError = (err: Error) =>
       settle(() => reject(new ImageError('image_too_complex', MESSAGES.tooComplex, `sanitiser failed: ${err.message}`)));
     const onExit = (code: number) =>
       settle(() => reject(new ImageError('image_too_complex', MESSAGES.tooComplex, `sanitiser exited with ${code}`)));
     const timer = setTimeout(
-      () => settle(() => reject(new ImageError('image_too_complex', MESSAGES.tooSlow, `sanitising stopped after ${Math.round(deadlineMs)} ms`))),
-      deadlineMs,
+      () => settle(() => reject(new ImageError('image_too_complex', MESSAGES.tooSlow, `sanitiser still busy after ${SANITISER_HARD_LIMIT_MS} ms`))),
+      SANITISER_HARD_LIMIT_MS,
     );
     worker.on('message', onMessage);
     worker.once('error', onError);
@@ -442,6 +497,14 @@ function runSandbox(input: Buffer, type: ImageType, deadlineMs: number): Promise
       stdio: ['pipe', 'pipe', 'pipe'],
       env,
     });
+    // Rendering is background work: on a busy machine the server's own thread gets the CPU first.
+    if (child.pid !== undefined) {
+      try {
+        os.setPriority(child.pid, 10);
+      } catch {
+        // Not permitted here (some containers): the render simply runs at normal priority.
+      }
+    }
     const out: Buffer[] = [];
     let outBytes = 0;
     let errText = '';
@@ -554,6 +617,12 @@ export function sanitiseSvg(svg: string): string {
   checkSvgSize(root);
   // XML (not HTML) serialisation: no `&nbsp;`, `<` escaped in attributes, xmlns kept.
   return new window.XMLSerializer().serializeToString(root);
+}
+
+/** The cheap checks of sanitiseSvg (size, declarations, well-formedness, element and depth limits). */
+function precheckSvg(svg: string): void {
+  checkSvgText(svg);
+  removeHtmlContexts(skipProlog(svg));
 }
 
 function checkSvgText(svg: string): void {

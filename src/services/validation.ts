@@ -33,7 +33,9 @@ export const httpUrl = (label = 'URL') =>
       } catch {
         return false;
       }
-    }, `${label} must be a full web address starting with https:// or http://.`);
+    }, `${label} must be a full web address starting with https:// or http://.`)
+    // Stored as typed and published as a JSON-LD @id: a space makes it an invalid IRI that signers and verifiers reject.
+    .refine((v) => !/[\s\u0000-\u001f\u007f]/.test(v), `${label} must not contain spaces: write a space as %20.`);
 
 export const email = (label = 'Email') =>
   z
@@ -41,7 +43,8 @@ export const email = (label = 'Email') =>
     .trim()
     .toLowerCase()
     .max(254, 'At most 254 characters.')
-    .regex(/^[^@\s<>"]+@[^@\s<>"]+\.[^@\s<>".]+$/, `${label} must be an email address such as name@example.org.`);
+    // No list separators or other specials (RFC 5322 allows them only quoted): "ada@example.org,Ada" is not one address.
+    .regex(/^[^@\s<>"(),;:\\[\]]+@[^@\s<>"(),;:\\[\]]+\.[^@\s<>"(),;:\\[\].]+$/, `${label} must be an email address such as name@example.org.`);
 
 /** Empty form fields arrive as '' and mean "not given". */
 export const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);

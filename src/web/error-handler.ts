@@ -48,6 +48,9 @@ export function errorHandler(logger: Logger) {
       res.status(400).render(form.view, { ...form.locals, values: form.values, errors: fieldErrors, formError: error.message });
       return;
     }
+    // Errors raised before the locals middleware (body parsing, the same-origin check) still need the layout's locals.
+    res.locals.path ??= req.path;
+    res.locals.currentUser ??= null;
     res.status(error.status).render('error', { title: titleFor(error.status), status: error.status, message: error.message });
   };
 }

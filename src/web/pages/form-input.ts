@@ -8,10 +8,11 @@ type Body = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const blankToNull = (v: unknown) => (str(v).trim() === '' ? null : str(v));
 
-/** The uploaded image of a multipart form, if one was chosen. */
+/** The uploaded image of a multipart form, if one was chosen (a chosen empty file is refused, not ignored). */
 export function uploadOf(req: Request): Upload | null {
   if (req.res?.locals.uploadTooLarge) throw new ValidationError({ image: 'The image file is too large: at most 5 MB.' });
-  return req.file && req.file.size > 0 ? { bytes: req.file.buffer, type: req.file.mimetype } : null;
+  // Multer keeps only parts with a file name: "no file chosen" never reaches here.
+  return req.file ? { bytes: req.file.buffer, type: req.file.mimetype } : null;
 }
 
 /** Alignment rows arrive as alignments[i][field]; wholly empty rows are the spare ones the form always shows. */

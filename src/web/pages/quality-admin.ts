@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Services } from '../../services/index.js';
+import { decodeCsv } from '../../services/bulk-awards.js';
 import { QUALITY_CHECKS } from '../../services/quality-standards.js';
 import { currentUser } from '../auth.js';
 import { field, formContext } from '../forms.js';
@@ -73,7 +74,8 @@ export function qualityAdminPages(services: Services) {
       formContext(res, 'quality/frameworks', frameworkLocals(), b);
       // The CSV arrives as a file or pasted into the text area.
       const file = (req.files as Record<string, Express.Multer.File[]> | undefined)?.csv?.[0];
-      const csv = file && file.size > 0 ? file.buffer.toString('utf8') : field(b, 'csvText');
+      // A file is read as the bulk award CSV is: UTF-8 text only (binary and other encodings are refused).
+      const csv = file && file.size > 0 ? decodeCsv(file.buffer) : field(b, 'csvText');
       alignmentFrameworks.load(currentUser(req).id, { name: field(b, 'name'), url: field(b, 'url'), csv });
       res.redirect(303, '/admin/alignment-frameworks');
     },

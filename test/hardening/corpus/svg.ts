@@ -125,6 +125,9 @@ export function hostileSvgTexts(): BadImage[] {
     ['SVG with viewBox 0 0 0 0', 'svg-size', svg('<rect width="1" height="1"/>', 'viewBox="0 0 0 0"')],
     ['SVG with negative width', 'svg-size', svg('<rect width="1" height="1"/>', 'width="-64" height="64"')],
     ['SVG with width in percent only', 'svg-size', svg('<rect width="1" height="1"/>', 'width="100%" height="100%"')],
+    // Well-formed and within the element limit, so they are refused only after the (slow) DOM sanitising.
+    ['SVG with 4,990 elements and a viewBox of zero size', 'svg-size', svg('<rect width="1" height="1" fill="#123456" stroke="#654321"/>'.repeat(4990), 'viewBox="0 0 0 0"'), true],
+    ['SVG with a 1 MB path and no size', 'svg-size', `<svg ${NS}><path d="M0 0${' l1 1'.repeat(199_000)}"/></svg>`, true],
     ['SVG claiming 100000 × 100000', 'pixel-bomb', svg('<rect width="1" height="1"/>', 'width="100000" height="100000"')],
     ['SVG claiming 5000 × 10', 'pixel-bomb', svg('<rect width="1" height="1"/>', 'width="5000" height="10"')],
     ['SVG with viewBox 1e9 and no width', 'pixel-bomb', svg('<rect width="1" height="1"/>', 'viewBox="0 0 1000000000 1000000000"')],
