@@ -79,7 +79,7 @@ describe('every route of the router, against a world with one of every object', 
   }, 120_000);
   afterAll(async () => {
     await w?.t.close();
-    console.log(`routes.test figures: ${JSON.stringify(figures)}`);
+    console.log(`[figure] routes: ${JSON.stringify(figures)}`);
   });
 
   it('has a line in the coverage table for every route, and a world object for every path parameter', () => {

@@ -56,7 +56,7 @@ describe('learner home with emailed sign-in links', () => {
     const path = new URL(link!).pathname;
     const page = await agent.get(path);
     expect(page.status).toBe(200);
-    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    expect(page.headers['referrer-policy']).toBe('same-origin');
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
     const signedIn = await agent.post(path).type('form').send({ _csrf: csrf });
     expect(signedIn.status).toBe(303);

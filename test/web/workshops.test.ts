@@ -86,7 +86,8 @@ describe('workshop sessions over HTTP', () => {
     expect(wall.text).toContain('Maya');
     expect(wall.text).not.toContain('Patel');
     expect(wall.text).not.toContain('Leo');
-    expect(wall.text).toContain('http-equiv="refresh"');
+    expect(wall.text).toContain('<script src="/assets/wall.js" defer></script>');
+    expect(wall.text).toContain('data-wall-refresh="20"');
 
     const mayaId = (t.db.prepare("SELECT id FROM claims WHERE name = 'Maya Patel'").pluck().get() as string);
     const csrf2 = await csrfFrom(owner.agent, `/manage/sessions/${sessionId}`);

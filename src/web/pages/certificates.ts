@@ -42,7 +42,7 @@ export function certificatePages(services: Services) {
       const token = String(req.params.token);
       const { assertion } = services.workshops.byToken(token);
       if (!assertion) throw new AppError(404, 'not_found', 'This badge has not been awarded yet.');
-      res.set('Referrer-Policy', 'no-referrer');
+      res.set('Referrer-Policy', 'same-origin');
       await renderCertificate(services, res, assertion, `/claimed/${token}`);
     },
 

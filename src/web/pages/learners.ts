@@ -57,7 +57,9 @@ export function learnerPages(services: Services) {
 
     linkPage(req: Request, res: Response) {
       const token = String(req.params.token);
-      res.set('Referrer-Policy', 'no-referrer').set('Cache-Control', 'no-store');
+      // same-origin, not no-referrer: the token still never leaves in a Referer, but a no-referrer page's form posts
+      // carry `Origin: null`, which the cross-site check (rightly) refuses, so the Sign in button would never work.
+      res.set('Referrer-Policy', 'same-origin').set('Cache-Control', 'no-store');
       if (!learners.checkLink(token)) {
         res.status(410).render('error', { title: 'Link expired', status: 410, message: 'This sign-in link has expired or has already been used. Ask for a new one on the “Your badges” page.' });
         return;

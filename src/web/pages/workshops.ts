@@ -206,7 +206,8 @@ export function claimPages(services: Services) {
     status(req: Request, res: Response) {
       const token = String(req.params.token);
       const found = workshops.byToken(token);
-      res.set('Cache-Control', 'no-store').set('Referrer-Policy', 'no-referrer');
+      // same-origin keeps the private link out of other sites' Referer; no-referrer would make this page's forms post `Origin: null`.
+      res.set('Cache-Control', 'no-store').set('Referrer-Policy', 'same-origin');
       res.render('claims/status', {
         title: `Your “${found.badge.name}” badge`,
         ...found,

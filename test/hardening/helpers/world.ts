@@ -24,7 +24,7 @@ export const XSS_PAYLOADS = [
 const SHORT_PAYLOAD = '<svg onload=__xss=1>';
 export const JAVASCRIPT_URL = 'javascript:window.__xss=1';
 /** A valid http(s) address that still carries markup, for URL fields (they refuse javascript:). */
-export const XSS_URL = `https://example.org/x?q="><script>window.__xss=1</script>&r='><img src=x onerror=window.__xss=1>`;
+export const XSS_URL = `https://example.org/x?q="><script>window.__xss=1</script>&r='><img/src=x/onerror=window.__xss=1>`;
 
 export interface Ids {
   issuerId: string;
@@ -139,7 +139,7 @@ export async function buildWorld(options: WorldOptions = {}, t?: TestKiln): Prom
   };
   const U = (plain: string) => (xss ? XSS_URL : plain);
   const refusedUrls: Record<string, string> = {};
-  /** In xss mode, proves a URL field refuses javascript: before the real value is stored. */
+  /** In xss mode, proves a URL field refuses javascript: (or a space) before the real value is stored. */
   const refusesJavascript = async (field: string, attempt: () => unknown) => {
     if (!xss) return;
     try {
@@ -151,7 +151,7 @@ export async function buildWorld(options: WorldOptions = {}, t?: TestKiln): Prom
       }
       throw err;
     }
-    throw new Error(`${field} accepted a javascript: URL`);
+    throw new Error(`${field} accepted a bad URL`);
   };
 
   const person = async (signedUp: { agent: Agent; email: string; password: string }): Promise<Person> => ({
@@ -171,6 +171,8 @@ export async function buildWorld(options: WorldOptions = {}, t?: TestKiln): Prom
   // Issuer A, signing its 2.0 assertions (so it has an RSA key), with an editor and an awarder.
   const issuerInput = { name: T('Issuer name', 200), url: U('https://riverside.example.org'), email: 'badges@riverside.example.org', description: T('Issuer description'), signedAssertions: true };
   await refusesJavascript('issuer.url', () => s.issuers.create(owner.id, { ...issuerInput, url: JAVASCRIPT_URL }));
+  // A space would make the stored address an invalid IRI in signed documents.
+  await refusesJavascript('issuer.url (with a space)', () => s.issuers.create(owner.id, { ...issuerInput, url: 'https://example.org/a b' }));
   const issuerA = await s.issuers.create(owner.id, issuerInput, png);
   s.issuers.addMember(issuerA.id, owner.id, { email: editor.email, role: 'editor' });
   s.issuers.addMember(issuerA.id, owner.id, { email: awarder.email, role: 'awarder' });
@@ -285,7 +287,7 @@ export async function buildWorld(options: WorldOptions = {}, t?: TestKiln): Prom
   const pending = s.endorsements.submit(component.id, editor.id, { standardId: standard.id, endorserIssuerId: endorser.id, message: T('Pending message') });
 
   // An alignment framework (site admin).
-  const frameworkCsv = `code,name,url,description\nDC-1,"${T('Framework target', 300).replace(/"/g, '""')}",${U('https://example.org/dc-1').replace(/"/g, '""')},"${T('Target description').replace(/"/g, '""')}"\n`;
+  const frameworkCsv = `code,name,url,description\nDC-1,"${T('Framework target', 300).replace(/"/g, '""')}","${U('https://example.org/dc-1').replace(/"/g, '""')}","${T('Target description').replace(/"/g, '""')}"\n`;
   await refusesJavascript('framework.url', () => s.alignmentFrameworks.load(owner.id, { name: 'x', url: JAVASCRIPT_URL, csv: 'code,name,url\nA,B,https://example.org\n' }));
   const framework = s.alignmentFrameworks.load(owner.id, { name: T('Framework name', 300), url: U('https://example.org/framework'), csv: frameworkCsv });
 
