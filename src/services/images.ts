@@ -358,13 +358,19 @@ let activeSanitisers = 0;
 const waitingSanitisers: Array<() => void> = [];
 const spareSanitisers: Array<Promise<Worker>> = [];
 
+/**
+ * Starts the SVG sanitiser's workers (about a second each) ahead of the first SVG upload; the server calls this at
+ * start. Otherwise they start on first use. All start together, so a burst of uploads never waits for one.
+ */
+export function startImageWorkers(): void {
+  if (sanitisersStarted) return;
+  sanitisersStarted = true;
+  for (let i = 0; i < SANITISER_WORKERS; i++) spareSanitisers.push(startQuietly());
+}
+
 /** `sanitiseSvg` in a worker thread, answered within what is left of the budget. */
 async function sanitiseInWorker(svg: string, budget: Budget): Promise<string> {
-  // All workers start on first use, so a burst of SVG uploads never waits for one to start.
-  if (!sanitisersStarted) {
-    sanitisersStarted = true;
-    for (let i = 0; i < SANITISER_WORKERS; i++) spareSanitisers.push(startQuietly());
-  }
+  startImageWorkers();
   if (activeSanitisers < SANITISER_WORKERS) activeSanitisers++;
   else await waitFor(new Promise<void>((resolve) => waitingSanitisers.push(resolve)), budget);
   let job: Promise<SanitiserAnswer>;
