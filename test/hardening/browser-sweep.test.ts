@@ -163,7 +163,7 @@ describe('every page in Chromium, with stored-XSS payloads in every field', () =
     for (const v of violations) problems.push(`axe: ${v}`);
     figures.axeSeriousOrCritical += violations.length;
     figures.axeModerateOrMinor += lesser.length;
-    for (const id of lesser) lesserAxe.add(id);
+    for (const id of lesser) lesserAxe.add(`${id} (${label})`);
 
     const payloadShown = await page.evaluate((payload) => document.body.innerText.includes(payload), XSS_PAYLOADS[0]);
     const visit = { viewer, url, label, status, problems, payloadShown };
