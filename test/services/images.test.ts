@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -363,5 +364,79 @@ describe('normaliseImage: hostile SVG rendering', () => {
   it('refuses an SVG whose size exceeds the pixel limit', async () => {
     const { error } = await refusal(() => normaliseImage(Buffer.from(svgDoc('<rect width="1" height="1"/>', 'width="20000" height="20000"'))));
     expect(error.code).toBe('image_too_large');
+  });
+
+  it('refuses an SVG whose size libvips cannot represent (it prints GLib warnings before failing)', async () => {
+    const { error } = await refusal(() => normaliseImage(Buffer.from(svgDoc('<rect width="1" height="1"/>', 'viewBox="0 0 1000000000 1000000000"'))));
+    expect(error.code).toMatch(/^image_(corrupt|too_large)$/);
+  });
+
+  it('answers four endless renders at once within 2 s each, the ones that waited as busy', async () => {
+    const rects = Array.from({ length: 300 }, (_, i) => `<rect filter="url(#f)" x="${i}" width="1024" height="1024"/>`).join('');
+    const source = Buffer.from(
+      svgDoc(`<defs><filter id="f" filterUnits="userSpaceOnUse" x="0" y="0" width="1024" height="1024"><feGaussianBlur stdDeviation="30"/></filter></defs>${rects}`, 'width="1024" height="1024"'),
+    );
+    const refusals = await Promise.all(Array.from({ length: 4 }, () => refusal(() => normaliseImage(source))));
+    for (const { error, ms } of refusals) {
+      expect(error.code).toBe('image_too_complex');
+      expect(ms).toBeLessThan(HOSTILE_BUDGET_MS);
+    }
+    expect(refusals.filter(({ error }) => /busy/.test(error.message)).length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('normaliseImage: damaged PNG structure', () => {
+  /** A PNG with a text chunk, as baked badges have: IHDR, tEXt, IDAT, IEND. */
+  async function pngWithText(): Promise<Buffer> {
+    const png = await solid(16, 16).png().toBuffer();
+    const ihdrEnd = 8 + 25;
+    const data = Buffer.from('Comment\0made by a test', 'latin1');
+    const chunk = Buffer.alloc(12 + data.length);
+    chunk.writeUInt32BE(data.length, 0);
+    chunk.write('tEXt', 4, 'latin1');
+    data.copy(chunk, 8);
+    chunk.writeUInt32BE(zlib.crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
+    return Buffer.concat([png.subarray(0, ihdrEnd), chunk, png.subarray(ihdrEnd)]);
+  }
+
+  it('accepts the intact file', async () => {
+    await expectSquarePng(await normaliseImage(await pngWithText()), 16);
+  });
+
+  // libspng skips an ancillary chunk whose CRC fails and stops reading after the image data, so these decode.
+  it.each([
+    ['an ancillary chunk with a bad CRC', (png: Buffer) => {
+      const text = chunkOffset(png, 'tEXt');
+      const bad = Buffer.from(png);
+      bad[text.start + text.length] = bad[text.start + text.length]! ^ 1; // first byte of its CRC
+      return bad;
+    }],
+    ['no IEND', (png: Buffer) => png.subarray(0, png.length - 12)],
+    ['an IEND cut short', (png: Buffer) => png.subarray(0, png.length - 2)],
+    ['an IEND whose length lies', (png: Buffer) => {
+      const bad = Buffer.from(png);
+      bad.writeUInt32BE(0x7fffffff, png.length - 12);
+      return bad;
+    }],
+  ])('refuses a PNG with %s as image_corrupt', async (_name, damage) => {
+    const { error, ms } = await refusal(async () => normaliseImage(damage(await pngWithText())));
+    expect(error.code).toBe('image_corrupt');
+    expect(error.message).toBe('The image file is damaged or incomplete.');
+    expect(ms).toBeLessThan(HOSTILE_BUDGET_MS);
+  });
+});
+
+describe('normaliseImage: the event loop', () => {
+  it('stays free while a large SVG is sanitised (jsdom works in a worker thread)', async () => {
+    // Well-formed and within the limits, so it is refused only after the whole DOM sanitising (about a second).
+    const source = Buffer.from(svgDoc('<rect width="1" height="1" fill="#123456" stroke="#654321"/>'.repeat(4990), 'viewBox="0 0 0 0"'));
+    await refusal(() => normaliseImage(Buffer.from(svgDoc('<rect/>', 'viewBox="0 0 0 0"')))); // workers started
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const { error } = await refusal(() => normaliseImage(source));
+    loop.disable();
+    expect(error.code).toMatch(/^image_(unsupported|too_complex)$/);
+    // On the event loop this took 700-1,800 ms; a generous bound keeps the test steady on a busy machine.
+    expect(loop.max / 1e6).toBeLessThan(300);
   });
 });

@@ -144,6 +144,22 @@ describe('badge classes', () => {
     expect(tableCount(t.db, 'badge_classes')).toBe(before);
   });
 
+  it('says beside the field that a chosen image file is empty, rather than ignoring it', async () => {
+    const badgeId = (await create(await valid())).body.id as string;
+    const csrf = await csrfFrom(owner.agent, `/manage/badges/${badgeId}/edit`);
+    const before = JSON.stringify(t.db.prepare('SELECT * FROM badge_classes WHERE id = ?').get(badgeId));
+    const res = await owner.agent
+      .post(`/manage/badges/${badgeId}`)
+      .field('_csrf', csrf)
+      .field('name', 'Renamed with an empty file')
+      .field('description', 'Still described')
+      .field('criteriaNarrative', 'Anything')
+      .attach('image', Buffer.alloc(0), { filename: 'empty.png', contentType: 'image/png' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('The file is empty.');
+    expect(JSON.stringify(t.db.prepare('SELECT * FROM badge_classes WHERE id = ?').get(badgeId))).toBe(before);
+  });
+
   it('creates through the form, then duplicates, archives and deletes', async () => {
     let csrf = await csrfFrom(owner.agent, `/manage/issuers/${issuerId}/badges/new`);
     const created = await owner.agent

@@ -92,6 +92,12 @@ describe('bulk awards from CSV', () => {
     expect(noEmail.body.error.details.csv).toContain('include “email”');
   });
 
+  it('refuses a row whose email is a list: a semicolon header with comma-separated rows', async () => {
+    const res = await postCsv('email;name\nada@example.org,Ada\n');
+    expect(res.status).toBe(422);
+    expect(res.body.error.details.csv).toContain('Line 2: "ada@example.org,Ada" is not an email address.');
+  });
+
   it('refuses a 50 MB body with 413 and a binary body with 415, writing nothing', async () => {
     const before = tableCount(t.db, 'assertions');
     const huge = await postCsv(Buffer.alloc(50 * 1024 * 1024, 0x61));
@@ -174,6 +180,9 @@ describe('bulk awards from CSV', () => {
         .field('_csrf', csrf)
         .attach('csv', Buffer.alloc(6 * 1024 * 1024, 0x61), { filename: 'huge.csv', contentType: 'text/csv' });
       expect(huge.status).toBe(413);
+      // Refused by the upload parser, before the page's locals exist: still the error page, never a stack trace.
+      expect(huge.text).toContain('The file is too large: at most 5 MB.');
+      expect(huge.text).not.toMatch(/ReferenceError|node_modules/);
     });
   });
 });
