@@ -51,6 +51,15 @@ export interface IssuerFacts {
   hasImage: boolean;
 }
 
+/** An OB 2.0 AlignmentObject (§1.7); the optional fields are left out when empty. */
+export interface Alignment {
+  targetName: string;
+  targetUrl: string;
+  targetDescription?: string;
+  targetFramework?: string;
+  targetCode?: string;
+}
+
 export interface BadgeClassFacts {
   id: string;
   issuerId: string;
@@ -60,13 +69,7 @@ export interface BadgeClassFacts {
   criteriaNarrative: string;
   criteriaUrl: string | null;
   tags: string[];
-  alignments: Array<{
-    targetName: string;
-    targetUrl: string;
-    targetDescription?: string;
-    targetFramework?: string;
-    targetCode?: string;
-  }>;
+  alignments: Alignment[];
 }
 
 export interface AssertionFacts {

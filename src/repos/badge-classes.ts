@@ -1,31 +1,8 @@
 import type { Db } from '../db/database.js';
+import type { Alignment } from '../openbadges/documents.js';
 import { cursorParams, toPage, type PageQuery } from './pagination.js';
 
-export interface Alignment {
-  targetName: string;
-  targetUrl: string;
-  targetDescription?: string;
-  targetFramework?: string;
-  targetCode?: string;
-}
-
-export interface BadgeClass {
-  id: string;
-  issuerId: string;
-  name: string;
-  description: string;
-  imageCaption: string;
-  criteriaNarrative: string;
-  criteriaUrl: string | null;
-  tags: string[];
-  alignments: Alignment[];
-  expiresAfterDays: number | null;
-  hasSvg: boolean;
-  archivedAt: string | null;
-  deletedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { Alignment };
 
 /** Everything a form or the API may set, images excluded. */
 export interface BadgeClassWrite {
@@ -37,6 +14,16 @@ export interface BadgeClassWrite {
   tags: string[];
   alignments: Alignment[];
   expiresAfterDays: number | null;
+}
+
+export interface BadgeClass extends BadgeClassWrite {
+  id: string;
+  issuerId: string;
+  hasSvg: boolean;
+  archivedAt: string | null;
+  deletedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
 }
 
 interface BadgeClassRow {
