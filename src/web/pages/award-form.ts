@@ -11,12 +11,24 @@ export function parseRecipientLines(text: string): Array<{ email: string; name?:
     .map((raw, index) => ({ raw: raw.trim(), line: index + 1 }))
     .filter((r) => r.raw !== '')
     .map(({ raw, line }) => {
-      const angle = /^(.*)<([^>]+)>\s*$/.exec(raw);
-      if (angle) return { email: angle[2]!.trim(), name: angle[1]!.trim().replace(/^"|"$/g, '') || undefined, line };
+      const angle = nameAndAddress(raw);
+      if (angle) return { ...angle, line };
       const [email, ...rest] = raw.split(/[,;\t]/);
       const name = rest.join(' ').trim();
       return { email: email!.trim(), ...(name ? { name } : {}), line };
     });
+}
+
+/**
+ * `Name <email>`, found with string searches: a backtracking regex here took seconds on a long line of `<`.
+ */
+function nameAndAddress(raw: string): { email: string; name?: string } | null {
+  if (!raw.endsWith('>')) return null;
+  const open = raw.lastIndexOf('<');
+  if (open < 0 || open === raw.length - 2) return null;
+  const email = raw.slice(open + 1, -1).trim();
+  const name = raw.slice(0, open).trim().replace(/^"|"$/g, '');
+  return { email, ...(name ? { name } : {}) };
 }
 
 /** Maps the award form onto the service input. */
