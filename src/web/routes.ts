@@ -36,6 +36,7 @@ import { qualityAdminPages } from './pages/quality-admin.js';
 import { pathwayPages } from './pages/pathways.js';
 import { endorsementApi } from './api/endorsements.js';
 import { pathwayApi } from './api/pathways.js';
+import { workshopApi } from './api/workshops.js';
 import { certificatePages } from './pages/certificates.js';
 import { learnerPages, requireLearner } from './pages/learners.js';
 
@@ -70,6 +71,7 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   const corrections = { pages: correctionPages(services), api: correctionApi(services) };
   const workshops = workshopPages(services);
   const claims = claimPages(services);
+  const workshopsApi = workshopApi(services);
   const certificates = certificatePages(services);
   const learner = learnerPages(services);
   const signInLimit = rateLimit({ windowMs: 60_000, limit: 30, handler: accounts.tooManyAttempts });
@@ -288,6 +290,13 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   v1.post('/endorsements/:endorsementId/withdraw', quality.api.withdraw);
   v1.post('/pathways', paths.api.create);
   v1.get('/pathways/:pathwayId', paths.api.get);
+  // Workshop claim sessions (awarders and up): the claim code is in the bodies, never in an API URL
+  v1.post('/badges/:badgeId/sessions', workshopsApi.create);
+  v1.get('/badges/:badgeId/sessions', workshopsApi.list);
+  v1.get('/sessions/:sessionId', workshopsApi.get);
+  v1.post('/sessions/:sessionId/claims/:claimId/approve', workshopsApi.approve);
+  v1.post('/sessions/:sessionId/claims/:claimId/decline', workshopsApi.decline);
+  v1.post('/sessions/:sessionId/close', workshopsApi.close);
   // A CSV body, not JSON: registered before the v1 router, whose JSON-only check would refuse it.
   router.post('/api/v1/badges/:badgeId/assertions/bulk', apiTokenAuth(services.accounts), bulk.api.requireAwarder, csvBody, bulk.api.create);
   // The public verifier: before the token-only v1 router, since anyone may verify a badge.

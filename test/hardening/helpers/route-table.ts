@@ -243,6 +243,12 @@ export const COVERAGE: Record<string, Coverage> = {
   'POST /api/v1/endorsements/:endorsementId/withdraw': issuer,
   'POST /api/v1/pathways': account,
   'GET /api/v1/pathways/:pathwayId': issuer,
+  'POST /api/v1/badges/:badgeId/sessions': issuer,
+  'GET /api/v1/badges/:badgeId/sessions': issuer,
+  'GET /api/v1/sessions/:sessionId': issuer,
+  'POST /api/v1/sessions/:sessionId/claims/:claimId/approve': issuer,
+  'POST /api/v1/sessions/:sessionId/claims/:claimId/decline': issuer,
+  'POST /api/v1/sessions/:sessionId/close': issuer,
 };
 
 export const routeKey = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
