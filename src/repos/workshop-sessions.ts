@@ -72,12 +72,14 @@ export function workshopSessionsRepo(db: Db) {
   );
   const byId = db.prepare<[string], SessionRow>('SELECT * FROM workshop_sessions WHERE id = ?');
   const byCode = db.prepare<[string], SessionRow>('SELECT * FROM workshop_sessions WHERE code = ?');
-  const forIssuer = db.prepare<{ issuerId: string; cursorAt: string; cursorId: string; limit: number }, SessionRow>(
+  // One query for both lists: an issuer's sessions, or (badgeId set) one badge's.
+  const forIssuer = db.prepare<{ issuerId: string; badgeId: string; cursorAt: string; cursorId: string; limit: number }, SessionRow>(
     `SELECT s.*, b.name AS badge_name,
        (SELECT count(*) FROM claims c WHERE c.session_id = s.id) AS claim_count,
        (SELECT count(*) FROM claims c WHERE c.session_id = s.id AND c.status = 'pending') AS pending_count
      FROM workshop_sessions s JOIN badge_classes b ON b.id = s.badge_class_id
-     WHERE s.issuer_id = @issuerId AND (s.created_at, s.id) < (@cursorAt, @cursorId)
+     WHERE s.issuer_id = @issuerId AND (@badgeId = '' OR s.badge_class_id = @badgeId)
+       AND (s.created_at, s.id) < (@cursorAt, @cursorId)
      ORDER BY s.created_at DESC, s.id DESC LIMIT @limit`,
   );
   const close = db.prepare('UPDATE workshop_sessions SET closed_at = ? WHERE id = ? AND closed_at IS NULL');
@@ -97,8 +99,12 @@ export function workshopSessionsRepo(db: Db) {
       const r = byCode.get(code);
       return r ? toSession(r) : null;
     },
-    listForIssuer: (issuerId: string, page: PageQuery) =>
-      toPage(forIssuer.all({ issuerId, ...cursorParams(page.cursor), limit: page.limit + 1 }), page.limit, toListItem),
+    listForIssuer: (issuerId: string, page: PageQuery & { badgeId?: string }) =>
+      toPage(
+        forIssuer.all({ issuerId, badgeId: page.badgeId ?? '', ...cursorParams(page.cursor), limit: page.limit + 1 }),
+        page.limit,
+        toListItem,
+      ),
     close: (id: string, at: string) => close.run(at, id).changes > 0,
     setOptions: (id: string, autoApprove: boolean, wall: boolean) => setOptions.run(autoApprove ? 1 : 0, wall ? 1 : 0, id),
     issuerWallEnabled: (issuerId: string) => wallOn.get(issuerId) !== undefined,

@@ -155,6 +155,8 @@ export function workshopsService(ctx: ServiceContext, issuers: IssuersService, b
     },
 
     listForIssuer: (issuerId: string, page: PageQuery) => repos.workshopSessions.listForIssuer(issuerId, page),
+    listForBadge: (badge: { id: string; issuerId: string }, page: PageQuery) =>
+      repos.workshopSessions.listForIssuer(badge.issuerId, { ...page, badgeId: badge.id }),
     roster: (sessionId: string) => repos.claims.listForSession(sessionId),
 
     /** A learner's claim. Returns the private link token, shown once: only its hash is stored. */

@@ -128,6 +128,10 @@ describe('workshop sessions over the JSON API', () => {
     expect(ids.indexOf(first.id)).toBeGreaterThanOrEqual(0);
     expect(list.body.items.every((s: { badgeId: string }) => s.badgeId === badge.id)).toBe(true);
     expect(list.body.nextCursor).toBeNull();
+    const firstPage = await auth(api().get(`/api/v1/badges/${badge.id}/sessions?limit=1`));
+    expect(firstPage.body.items.map((s: { id: string }) => s.id)).toEqual([ids[0]]);
+    const secondPage = await auth(api().get(`/api/v1/badges/${badge.id}/sessions?limit=1&cursor=${firstPage.body.nextCursor}`));
+    expect(secondPage.body.items.map((s: { id: string }) => s.id)).toEqual([ids[1]]);
   });
 
   it('auto-approves through the API setting, as on the page', async () => {

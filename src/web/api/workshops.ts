@@ -4,7 +4,7 @@ import type { Claim } from '../../repos/claims.js';
 import type { WorkshopSession } from '../../repos/workshop-sessions.js';
 import type { Services } from '../../services/index.js';
 import { currentUser } from '../auth.js';
-import { jsonBody } from './common.js';
+import { jsonBody, listQuery } from './common.js';
 
 /*
  * Workshop claim sessions over the JSON API: the same service calls as the facilitator's pages (src/web/pages/workshops.ts).
@@ -83,18 +83,11 @@ export function workshopApi(services: Services) {
       res.status(201).location(`/api/v1/sessions/${session.id}`).json(resource(session, { claimCount: 0, pendingCount: 0 }));
     },
 
-    /** GET /api/v1/badges/{badgeId}/sessions — every session of this badge, newest first. */
+    /** GET /api/v1/badges/{badgeId}/sessions — this badge's sessions, newest first, paged like every list. */
     list(req: Request, res: Response) {
       const { badge } = badgeClasses.requireBadge(String(req.params.badgeId), currentUser(req).id, 'awarder');
-      // The repository pages sessions by issuer only: walk the issuer's pages and keep this badge's.
-      const items = [];
-      let cursor: string | null = null;
-      do {
-        const page = workshops.listForIssuer(badge.issuerId, { limit: 500, cursor });
-        for (const s of page.items) if (s.badgeClassId === badge.id) items.push(resource(s, s));
-        cursor = page.nextCursor;
-      } while (cursor);
-      res.json({ items, nextCursor: null });
+      const page = workshops.listForBadge(badge, listQuery(req));
+      res.json({ items: page.items.map((s) => resource(s, s)), nextCursor: page.nextCursor });
     },
 
     /** GET /api/v1/sessions/{sessionId} — the session and its claims. */
