@@ -108,3 +108,11 @@ export async function givenBadge(t: TestKiln, token: string, overrides: Record<s
   if (badge.status !== 201) throw new Error(`badge: ${badge.status} ${JSON.stringify(badge.body)}`);
   return { issuer: issuer.body, badge: badge.body };
 }
+
+/** A supertest parser that keeps the body as bytes, whatever its content type (images, SVG downloads). */
+export function binary(res: request.Response, callback: (err: Error | null, body: Buffer) => void): void {
+  const stream = res as unknown as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('end', () => callback(null, Buffer.concat(chunks)));
+}

@@ -10,6 +10,7 @@ import {
   startForeignIssuer,
   type ForeignIssuer,
 } from '../helpers/foreign-issuer.js';
+import { failing } from '../helpers/verify.js';
 
 // Badges from a second issuer on its own loopback port, checked through the real SSRF-safe fetcher.
 let fi: ForeignIssuer;
@@ -26,7 +27,6 @@ afterAll(async () => {
 });
 
 const check = (report: VerificationReport, id: string): Check | undefined => report.checks.find((c) => c.id === id);
-const failing = (report: VerificationReport) => report.checks.filter((c) => c.outcome === 'fail').map((c) => c.id);
 const warnings = (report: VerificationReport) => report.checks.filter((c) => c.outcome === 'warning').map((c) => c.id);
 
 async function verify(source: Buffer | string, email?: string): Promise<VerificationReport> {

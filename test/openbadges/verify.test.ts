@@ -8,6 +8,7 @@ import { detectVersion, verifyBadge } from '../../src/openbadges/verify/pipeline
 import { headlineOf } from '../../src/openbadges/verify/report.js';
 import type { FetchResult, Fetcher, VerificationReport } from '../../src/openbadges/verify/types.js';
 import { hashIdentity } from '../../src/openbadges/recipient.js';
+import { failing } from '../helpers/verify.js';
 
 const fixture = (name: string) => fs.readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -58,7 +59,6 @@ async function verify(source: Buffer | string, fetch: Fetcher, email?: string): 
   return (await verifyBadge(source, { fetch, now: NOW, email })).report;
 }
 
-const failing = (report: VerificationReport) => report.checks.filter((c) => c.outcome === 'fail').map((c) => c.id);
 const outcomeOf = (report: VerificationReport, id: string) => report.checks.find((c) => c.id === id)?.outcome;
 
 describe('detectInput', () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractPng, readPngChunks } from '../../src/openbadges/png.js';
 import { hashIdentity, recipientMatches } from '../../src/openbadges/recipient.js';
 import { extractSvg } from '../../src/openbadges/svg.js';
-import { apiToken, csrfFrom, dataUri, givenBadge, signedUpAgent, startKiln, tableCount, type Agent, type TestKiln } from '../helpers/app.js';
+import { apiToken, binary, csrfFrom, dataUri, givenBadge, signedUpAgent, startKiln, tableCount, type Agent, type TestKiln } from '../helpers/app.js';
 
 const SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100" viewBox="0 0 100 100"><circle cx="50" cy="50" r="40" fill="#2a9d8f"/></svg>`;
 
@@ -64,11 +64,7 @@ describe('awarding, hosted assertions, baking and revocation', () => {
   it('bakes a PNG whose single openbadges iTXt chunk right after IHDR deep-equals the hosted JSON', async () => {
     const a = await award({ recipient: { email: 'png@example.org' } });
     const hosted = JSON.parse((await api().get(new URL(a.openBadgeId).pathname)).text);
-    const png = await api().get(new URL(a.bakedPngUrl).pathname).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const png = await api().get(new URL(a.bakedPngUrl).pathname).buffer(true).parse(binary);
     expect(png.status).toBe(200);
     expect(png.headers['content-type']).toBe('image/png');
     expect(png.headers['content-disposition']).toMatch(/^attachment/);

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiToken, dataUri, givenBadge, signedUpAgent, startKiln, type TestKiln } from '../helpers/app.js';
+import { apiToken, dataUri, givenBadge, signedUpAgent, startKiln, type TestKiln, binary } from '../helpers/app.js';
 
 // Our hosted URL, baked PNG and baked SVG, each run through the verifier (a port of the 1EdTech validator's checks,
 // openbadges-spec.md §5.1) mounted in the real app. Private networks stay refused: our own documents are read in-process.
@@ -60,9 +60,3 @@ describe('our awards pass every applicable validator check', () => {
   });
 });
 
-function binary(res: request.Response, callback: (err: Error | null, body: Buffer) => void) {
-  const stream = res as unknown as NodeJS.ReadableStream;
-  const chunks: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  stream.on('end', () => callback(null, Buffer.concat(chunks)));
-}

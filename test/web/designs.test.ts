@@ -3,16 +3,11 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractPng } from '../../src/openbadges/png.js';
 import { extractSvg } from '../../src/openbadges/svg.js';
-import { apiToken, csrfFrom, dataUri, pngImage, signedUpAgent, startKiln, tableCount, type Agent, type TestKiln } from '../helpers/app.js';
+import { apiToken, binary, csrfFrom, dataUri, pngImage, signedUpAgent, startKiln, tableCount, type Agent, type TestKiln } from '../helpers/app.js';
 
 const EXAMPLE = { shape: 'circle', background: '#1d4ed8', border: '#facc15', title: 'Team Player', subtitle: '2026', icon: 'star', ribbon: 'Leicester' };
 
-const binary = (res: request.Test) =>
-  res.buffer(true).parse((r, cb) => {
-    const chunks: Buffer[] = [];
-    r.on('data', (c: Buffer) => chunks.push(c));
-    r.on('end', () => cb(null, Buffer.concat(chunks)));
-  });
+const bytesOf = (res: request.Test) => res.buffer(true).parse(binary);
 
 function expectSelfContainedSvg(svg: string) {
   expect(svg).not.toMatch(/<text[\s>/]|<script|<foreignObject|\son\w+=/i);
@@ -37,7 +32,7 @@ describe('badge designer: render API, saved designs and templates', () => {
   afterAll(() => t.close());
 
   it('renders the documented example as a 512 × 512 PNG, and as SVG with ?format=svg', async () => {
-    const png = await binary(auth(api().post('/api/v1/designs/render')).send(EXAMPLE));
+    const png = await bytesOf(auth(api().post('/api/v1/designs/render')).send(EXAMPLE));
     expect(png.status).toBe(200);
     expect(png.headers['content-type']).toBe('image/png');
     const meta = await sharp(png.body as Buffer).metadata();
@@ -95,13 +90,13 @@ describe('badge designer: render API, saved designs and templates', () => {
     expect(badge.body.imageCaption).toMatch(/^Blue circle badge .*"Team Player"/);
     const hostedSvg = await api().get(new URL(badge.body.imageSvg).pathname);
     expectSelfContainedSvg(hostedSvg.text || (hostedSvg.body as Buffer).toString());
-    const image = await binary(api().get(new URL(badge.body.image).pathname));
+    const image = await bytesOf(api().get(new URL(badge.body.image).pathname));
     expect((await sharp(image.body as Buffer).metadata()).width).toBe(512);
 
     const award = await auth(api().post(`/api/v1/badges/${badge.body.id}/assertions`)).send({ recipient: { email: 'learner@example.org' } });
     expect(award.status).toBe(201);
     const hosted = JSON.parse((await api().get(new URL(award.body.openBadgeId).pathname)).text);
-    const png = await binary(api().get(new URL(award.body.bakedPngUrl).pathname));
+    const png = await bytesOf(api().get(new URL(award.body.bakedPngUrl).pathname));
     expect(png.status).toBe(200);
     expect(JSON.parse(extractPng(png.body as Buffer)!)).toEqual(hosted);
     expect(award.body.bakedSvgUrl).toBe(`${award.body.openBadgeId}/baked.svg`);
@@ -248,7 +243,7 @@ describe('badge designer pages and the Badge Canvas planner', () => {
     const designId = /\/manage\/designs\/([\w-]+)$/.exec(saved.headers.location!)![1]!;
     const page = await owner.agent.get(`/manage/designs/${designId}`);
     expect(page.text).toContain(`/manage/issuers/${issuerId}/badges/new?design=${designId}`);
-    const png = await binary(owner.agent.get(`/manage/designs/${designId}/image.png`));
+    const png = await bytesOf(owner.agent.get(`/manage/designs/${designId}/image.png`));
     expect((await sharp(png.body as Buffer).metadata()).width).toBe(512);
 
     const form = await owner.agent.get(`/manage/issuers/${issuerId}/badges/new?design=${designId}`);

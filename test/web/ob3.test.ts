@@ -21,7 +21,7 @@ import { loadConfig } from '../../src/config.js';
 import { extractPng } from '../../src/openbadges/png.js';
 import { hashIdentity } from '../../src/openbadges/recipient.js';
 import { blockNetwork } from '../helpers/no-network.js';
-import { apiToken, dataUri, givenBadge, signedUpAgent, startKiln, type Agent, type TestKiln } from '../helpers/app.js';
+import { apiToken, dataUri, givenBadge, signedUpAgent, startKiln, type Agent, type TestKiln, binary } from '../helpers/app.js';
 
 const SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100" viewBox="0 0 100 100"><circle cx="50" cy="50" r="40" fill="#2a9d8f"/></svg>`;
 const VC_TYPE = 'application/vc+ld+json';
@@ -438,9 +438,3 @@ describe('the key secret from the environment', () => {
 });
 
 /** Raw bytes whatever the Content-Type (superagent would parse JSON and leave SVG as text). */
-function binary(res: request.Response, done: (err: Error | null, body: Buffer) => void) {
-  const stream = res as unknown as NodeJS.ReadableStream;
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  stream.on('end', () => done(null, Buffer.concat(chunks)));
-}

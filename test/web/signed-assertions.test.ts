@@ -5,7 +5,8 @@ import { signJwsRs256 } from '../../src/openbadges/signed.js';
 import { extractSvg } from '../../src/openbadges/svg.js';
 import type { VerificationReport } from '../../src/openbadges/verify/types.js';
 import { blockNetwork } from '../helpers/no-network.js';
-import { apiToken, csrfFrom, dataUri, givenBadge, signedUpAgent, startKiln, type Agent, type TestKiln } from '../helpers/app.js';
+import { apiToken, csrfFrom, dataUri, givenBadge, signedUpAgent, startKiln, type Agent, type TestKiln, binary } from '../helpers/app.js';
+import { failing, notPassing } from '../helpers/verify.js';
 
 // Signed Open Badges 2.0 (openbadges-spec.md §2): an issuer switches it on, its baked badges carry an RS256 JWS, and
 // our own verifier (private networks refused, our documents answered in-process) checks them end to end.
@@ -15,16 +16,8 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 type Json = Record<string, any>;
 
-const failing = (report: VerificationReport) => report.checks.filter((c) => c.outcome === 'fail').map((c) => c.id);
-const notPassing = (report: VerificationReport) => report.checks.filter((c) => c.outcome !== 'pass').map((c) => `${c.id}: ${c.message} (${c.detail})`);
 const decode = (jws: string) => jws.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'))) as [Json, Json];
 
-function binary(res: request.Response, callback: (err: Error | null, body: Buffer) => void) {
-  const stream = res as unknown as NodeJS.ReadableStream;
-  const chunks: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  stream.on('end', () => callback(null, Buffer.concat(chunks)));
-}
 
 describe('signed Open Badges 2.0 assertions, per issuer', () => {
   let t: TestKiln;

@@ -3,11 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runUnbake, runVerify, type CliIo } from '../../src/cli-verify.js';
+import { runUnbake, runVerify } from '../../src/cli-verify.js';
 import { signCredential } from '../../src/openbadges/ob3/index.js';
 import type { VerificationReport } from '../../src/openbadges/verify/types.js';
 import { blockNetwork } from '../helpers/no-network.js';
-import { apiToken, csrfFrom, dataUri, givenBadge, signedUpAgent, startKiln, type Agent, type TestKiln } from '../helpers/app.js';
+import { apiToken, csrfFrom, dataUri, givenBadge, signedUpAgent, startKiln, type Agent, type TestKiln, binary } from '../helpers/app.js';
+import { failing, notPassing, captureIo } from '../helpers/verify.js';
 
 // Open Badges 3.0 credentials through the verifier mounted in the real app: private networks refused, so the issuer's
 // controller document and status list are answered in-process, and no connection leaves loopback.
@@ -16,20 +17,8 @@ const LEARNER = 'Robin.Learner@Example.org';
 
 type Json = Record<string, any>;
 
-const failing = (report: VerificationReport) => report.checks.filter((c) => c.outcome === 'fail').map((c) => c.id);
-const notPassing = (report: VerificationReport) => report.checks.filter((c) => c.outcome !== 'pass').map((c) => `${c.id}: ${c.message} (${c.detail})`);
 
-function captureIo(env: NodeJS.ProcessEnv): CliIo & { out: string; err: string } {
-  const io = { out: '', err: '', env, stdout: (t: string) => void (io.out += t), stderr: (t: string) => void (io.err += t) };
-  return io;
-}
 
-function binary(res: request.Response, callback: (err: Error | null, body: Buffer) => void) {
-  const stream = res as unknown as NodeJS.ReadableStream;
-  const chunks: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  stream.on('end', () => callback(null, Buffer.concat(chunks)));
-}
 
 describe('the verifier checks Open Badges 3.0 credentials', () => {
   let t: TestKiln;

@@ -7,13 +7,14 @@ import express from 'express';
 import fc from 'fast-check';
 import pino from 'pino';
 import request from 'supertest';
-import { runUnbake, runVerify, type CliIo } from '../../src/cli-verify.js';
+import { runUnbake, runVerify } from '../../src/cli-verify.js';
 import type { VerificationReport } from '../../src/openbadges/verify/types.js';
 import { verifierService, type VerifierService } from '../../src/services/verifier.js';
 import { errorHandler, notFoundHandler } from '../../src/web/error-handler.js';
 import { inProcessFetch, verifyRoutes } from '../../src/web/verify.js';
 import { apiToken, csrfFrom, givenBadge, signedUpAgent, startKiln, type TestKiln } from '../helpers/app.js';
 import { hostBadge, signedBadge, startForeignIssuer, type ForeignIssuer } from '../helpers/foreign-issuer.js';
+import { failing, captureIo } from '../helpers/verify.js';
 
 const views = fileURLToPath(new URL('../../views', import.meta.url));
 
@@ -34,12 +35,7 @@ function verifyApp(verifier: VerifierService, limitPerMinute = 1000) {
   return app;
 }
 
-const failing = (report: VerificationReport) => report.checks.filter((c) => c.outcome === 'fail').map((c) => c.id);
 
-function captureIo(env: NodeJS.ProcessEnv): CliIo & { out: string; err: string } {
-  const io = { out: '', err: '', env, stdout: (t: string) => void (io.out += t), stderr: (t: string) => void (io.err += t) };
-  return io;
-}
 
 describe('POST /api/v1/verify and the /verify page, with badges from another issuer', () => {
   let fi: ForeignIssuer;
