@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiToken, givenBadge, signedUpAgent, startKiln, type TestKiln } from '../helpers/app.js';
-import { reportFigure } from './helpers/server.js';
+import { reportFigure } from '../helpers/child-server.js';
 
 interface Answer {
   status: number;

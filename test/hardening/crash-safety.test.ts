@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
-import { newSite, openSiteDb, removeSite, reportFigure, seed, startServer, stopServer, type Running, type Site } from './helpers/server.js';
+import { newSite, openSiteDb, removeSite, reportFigure, seed, startServer, stopServer, type Running, type Site } from '../helpers/child-server.js';
 
 /*
  * Random SIGKILLs while the real server awards (single API awards and CSV bulk imports, every one asking for its

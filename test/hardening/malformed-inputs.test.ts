@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.js';
 import { apiToken, csrfFrom, dataUri, givenBadge, signedUpAgent, startKiln, type Agent, type TestKiln } from '../helpers/app.js';
 import { badBadgeBodies } from './corpus/badges.js';
-import { reportFigure } from './helpers/server.js';
+import { reportFigure } from '../helpers/child-server.js';
 import { badAwardCsvs, badFrameworkCsvs, oversizedCsv, type BadCsv } from './corpus/csv.js';
 import { badImages, sampleOf, type BadImage } from './corpus/images.js';
 import { sanitisableSvgs } from './corpus/svg.js';

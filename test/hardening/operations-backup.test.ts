@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
-import { newSite, removeSite, reportFigure, root, seed, startServer, stopServer, tempDir, type Running, type Site } from './helpers/server.js';
+import { newSite, removeSite, reportFigure, root, seed, startServer, stopServer, tempDir, type Running, type Site } from '../helpers/child-server.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { migrate, openDatabase } from '../../src/db/database.js';
-import { newSite, openSiteDb, removeSite, reportFigure, seed, startServer, stopServer, tempDir, type Running, type Site } from './helpers/server.js';
+import { newSite, openSiteDb, removeSite, reportFigure, seed, startServer, stopServer, tempDir, type Running, type Site } from '../helpers/child-server.js';
 
 describe('/health', () => {
   let site: Site | null = null;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
 import { findIn, fullRun, type FullRun } from './helpers/full-run.js';
-import { newSite, readLog, removeSite, reportFigure, seed, startServer, stopServer, type Running, type Site } from './helpers/server.js';
+import { newSite, readLog, removeSite, reportFigure, seed, startServer, stopServer, type Running, type Site } from '../helpers/child-server.js';
 
 /** The info log of a real server process over a full run of the product (see helpers/full-run.ts). */
 describe('logs at info level', () => {

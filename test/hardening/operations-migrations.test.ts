@@ -6,7 +6,7 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { migrate, openDatabase, type Db } from '../../src/db/database.js';
 import { pngImage } from '../helpers/app.js';
-import { reportFigure, root, tempDir } from './helpers/server.js';
+import { reportFigure, root, tempDir } from '../helpers/child-server.js';
 
 const migrationsDir = path.join(root, 'migrations');
 const files = fs.readdirSync(migrationsDir).filter((f) => /^\d{3}_[\w-]+\.sql$/.test(f)).sort();

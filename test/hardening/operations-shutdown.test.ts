@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { newSite, openSiteDb, readLog, removeSite, reportFigure, seed, startServer, stopServer, type Running, type Site } from './helpers/server.js';
+import { newSite, openSiteDb, readLog, removeSite, reportFigure, seed, startServer, stopServer, type Running, type Site } from '../helpers/child-server.js';
 
 interface InFlight {
   /** Resolves once the server has read the request head and asked for the body (100 Continue). */

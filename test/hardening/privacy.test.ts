@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
 import { findIn, fullRun, type FullRun } from './helpers/full-run.js';
-import { newSite, removeSite, reportFigure, seed, startServer, stopServer, type Running, type Site } from './helpers/server.js';
+import { newSite, removeSite, reportFigure, seed, startServer, stopServer, type Running, type Site } from '../helpers/child-server.js';
 
 /*
  * The recipient's plain email, in any letter case or URL-encoded, must appear in no public document, page, image,

@@ -1,57 +1,27 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
-import os from 'node:os';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { migrate, openDatabase } from '../../src/db/database.js';
-import { pngImage } from '../helpers/app.js';
+import { openDatabase } from '../../src/db/database.js';
+import { newSite, removeSite, seed, spawnServer, type Site } from '../helpers/child-server.js';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const TOTAL = 200;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** A data directory holding 200 awards whose emails are queued, made through the real services. */
-async function queuedAwards(env: Record<string, string>): Promise<string[]> {
-  const config = loadConfig(env);
-  const db = openDatabase(path.join(config.dataDir, 'kiln.db'));
-  migrate(db);
-  const { services } = createApp({ db, config, sessionSecret: 'test' });
-  const user = await services.accounts.addUser({ email: 'facilitator@example.org', password: 'correct horse battery', admin: true });
-  const issuer = await services.issuers.create(user.id, { name: 'Riverside', url: 'https://riverside.example.org', email: 'badges@riverside.example.org' });
-  const badge = await services.badgeClasses.create(
-    issuer.id,
-    user.id,
-    { name: 'Storyteller', description: 'Told a story.', criteriaNarrative: 'Tell a story.' },
-    { bytes: await pngImage(), type: 'image/png' },
-  );
+async function queuedAwards(site: Site): Promise<string[]> {
+  const { userId, badgeId } = await seed(site);
+  const db = openDatabase(path.join(site.dataDir, 'kiln.db'));
+  const { services } = createApp({ db, config: loadConfig(site.env), sessionSecret: 'test' });
   const recipients = Array.from({ length: TOTAL }, (_, i) => ({ email: `learner${i}@example.org` }));
-  services.assertions.award(badge.id, user.id, { recipients }, { notify: true });
+  services.assertions.award(badgeId, userId, { recipients }, { notify: true });
   const ids = db.prepare('SELECT id FROM outbox ORDER BY id').pluck().all() as string[];
   db.close();
   return ids;
 }
 
-function startServer(env: Record<string, string>): ChildProcess {
-  // One process (node with tsx's loader), so SIGKILL hits the server itself and not a wrapper around it.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', process.env.KILN_DEBUG ? 'inherit' : 'ignore', 'pipe'],
-  });
-  child.stderr!.on('data', () => {});
-  return child;
-}
+const startServer = (site: Site): ChildProcess => spawnServer(site).child;
 
 const exited = (child: ChildProcess) =>
   child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -66,23 +36,21 @@ function outboxStatuses(dataDir: string): Record<string, number> {
 describe('the outbox across a SIGKILL', () => {
   let smtp: TestSmtp | null = null;
   let child: ChildProcess | null = null;
-  let dataDir = '';
+  let site: Site | null = null;
 
   afterEach(async () => {
     child?.kill('SIGKILL');
     if (child) await exited(child);
     await smtp?.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    removeSite(site);
   });
 
   async function setUp() {
     smtp = await startSmtp();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-restart-'));
-    const port = await freePort();
-    const env = { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, SMTP_URL: smtp.url, LOG_LEVEL: process.env.KILN_DEBUG ? 'debug' : 'warn' };
-    const ids = await queuedAwards(env);
+    site = await newSite('restart', { SMTP_URL: smtp.url, LOG_LEVEL: process.env.KILN_DEBUG ? 'debug' : 'warn' });
+    const ids = await queuedAwards(site);
     expect(ids).toHaveLength(TOTAL);
-    return { env, ids };
+    return { env: site, ids };
   }
 
   it('delivers each of 200 queued emails exactly once when the process is killed mid-way and started again', async () => {
@@ -106,7 +74,7 @@ describe('the outbox across a SIGKILL', () => {
     await expect.poll(() => killed !== null, { timeout: 90_000 }).toBe(true);
     await killed;
     expect(s.mails).toHaveLength(100);
-    expect(outboxStatuses(dataDir)).toEqual({ sent: 100, sending: 1, queued: 99 });
+    expect(outboxStatuses(site!.dataDir)).toEqual({ sent: 100, sending: 1, queued: 99 });
 
     s.onDataStart = null;
     child = startServer(env);
@@ -118,7 +86,7 @@ describe('the outbox across a SIGKILL', () => {
     expect(new Set(s.mails.map((m) => m.messageId))).toEqual(new Set(ids.map((id) => `<${id}@127.0.0.1>`)));
     child.kill('SIGTERM');
     await exited(child);
-    expect(outboxStatuses(dataDir)).toEqual({ sent: TOTAL });
+    expect(outboxStatuses(site!.dataDir)).toEqual({ sent: TOTAL });
   }, 240_000);
 
   it('sends the one message in doubt again with the same Message-ID when the kill falls between the server taking it and our record', async () => {
@@ -152,6 +120,6 @@ describe('the outbox across a SIGKILL', () => {
     expect(twice[0]!.raw.replace(/boundary.*|----_NmP[^\r\n]*/g, '')).toBe(twice[1]!.raw.replace(/boundary.*|----_NmP[^\r\n]*/g, ''));
     child.kill('SIGTERM');
     await exited(child);
-    expect(outboxStatuses(dataDir)).toEqual({ sent: TOTAL });
+    expect(outboxStatuses(site!.dataDir)).toEqual({ sent: TOTAL });
   }, 240_000);
 });

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { csrfFrom, type Agent } from '../../helpers/app.js';
 import type { ReceivedMail, TestSmtp } from '../../helpers/smtp.js';
-import { openSiteDb, type Seeded, type Site } from './server.js';
+import { openSiteDb, type Seeded, type Site } from '../../helpers/child-server.js';
 
 /*
  * One pass through the whole product against a real server process, as its users would go: facilitators sign in,

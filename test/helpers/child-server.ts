@@ -4,12 +4,12 @@ import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { createApp } from '../../../src/app.js';
-import { loadConfig } from '../../../src/config.js';
-import { migrate, openDatabase } from '../../../src/db/database.js';
-import { pngImage } from '../../helpers/app.js';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { migrate, openDatabase } from '../../src/db/database.js';
+import { pngImage } from './app.js';
 
-export const root = path.resolve(import.meta.dirname, '../../..');
+export const root = path.resolve(import.meta.dirname, '../..');
 
 export async function freePort(): Promise<number> {
   const server = net.createServer();
