@@ -22,6 +22,12 @@ export const CorrectionInput = z.object({
 export function correctionsService(ctx: ServiceContext, assertions: AssertionsService, mail: MailService) {
   const { db, repos } = ctx;
   return {
+    /** The award this one replaced, and the award that replaced it, when a recipient was corrected. */
+    linksOf: (assertionId: string) => ({
+      replacedBy: repos.assertionCorrections.replacementOf(assertionId),
+      replaces: repos.assertionCorrections.originalOf(assertionId),
+    }),
+
     correctRecipient(assertionId: string, userId: string, raw: unknown): Assertion {
       const { assertion } = assertions.requireAssertion(assertionId, userId, 'awarder');
       if (assertion.revokedAt) throw new AppError(409, 'revoked', 'This award is revoked, so its recipient cannot be corrected.');

@@ -14,13 +14,11 @@ const STATUSES: OutboxStatus[] = ['queued', 'sending', 'sent', 'failed', 'cancel
 
 /** What the award page shows about its emails and corrections; spread into the award page's view model. */
 export function awardMailLocals(services: Services, assertion: Assertion) {
-  const { repos } = services.ctx;
   return {
     deliveries: services.mail.deliveriesOf(assertion.id),
     canEmail: hasMailbox(assertion.recipientEmail),
     smtpConfigured: Boolean(services.ctx.config.smtpUrl),
-    replacedBy: repos.assertionCorrections.replacementOf(assertion.id),
-    replaces: repos.assertionCorrections.originalOf(assertion.id),
+    ...services.corrections.linksOf(assertion.id),
   };
 }
 
