@@ -45,6 +45,3 @@ export const email = (label = 'Email') =>
     .max(254, 'At most 254 characters.')
     // No list separators or other specials (RFC 5322 allows them only quoted): "ada@example.org,Ada" is not one address.
     .regex(/^[^@\s<>"(),;:\\[\]]+@[^@\s<>"(),;:\\[\]]+\.[^@\s<>"(),;:\\[\].]+$/, `${label} must be an email address such as name@example.org.`);
-
-/** Empty form fields arrive as '' and mean "not given". */
-export const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
