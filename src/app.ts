@@ -59,6 +59,8 @@ export function createApp(deps: AppDeps): Kiln {
   app.set('view cache', true);
   app.set('x-powered-by', false);
   app.locals.publicUrl = config.publicUrl;
+  // Pages never say an email is on its way when nothing sends it (no SMTP_URL: it waits in the outbox).
+  app.locals.smtpConfigured = Boolean(config.smtpUrl);
 
   app.use(
     pinoHttp({
