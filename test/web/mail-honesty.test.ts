@@ -4,9 +4,9 @@ import { apiToken, csrfFrom, givenBadge, signedUpAgent, startKiln, type Agent, t
 
 // Issue 19 "Honest status": without SMTP_URL nothing leaves the outbox, so no page may say an email is on its way.
 describe.each([
-  { smtp: false, env: {} },
+  { smtp: false, env: {} as Record<string, string> },
   // Never contacted: the pages only read whether mail is configured; no sender runs in these tests.
-  { smtp: true, env: { SMTP_URL: 'smtp://127.0.0.1:9' } },
+  { smtp: true, env: { SMTP_URL: 'smtp://127.0.0.1:9' } as Record<string, string> },
 ])('what pages say about award emails (SMTP_URL set: $smtp)', ({ smtp, env }) => {
   let t: TestKiln;
   let owner: { agent: Agent; email: string };
