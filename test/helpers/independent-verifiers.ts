@@ -33,17 +33,22 @@ const checkStatus = checkStatusModule as unknown as (options: Json) => Promise<J
 const verifyCoreCredential = verifierCore.verifyCredential as unknown as (options: Json) => Promise<Json>;
 
 const SCHEMA_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/ob3-schemas');
-export type SchemaName = 'achievementcredential' | 'endorsementcredential' | 'profile';
+export type SchemaName = 'achievementcredential' | 'endorsementcredential' | 'profile' | 'achievement';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2019) => void;
 const ajv = new Ajv2019({ allErrors: true, strict: false });
 addFormats(ajv);
-const validators = new Map(
-  (['achievementcredential', 'endorsementcredential', 'profile'] as const).map((name) => [
-    name,
-    ajv.compile(JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, `${name}.json`), 'utf8'))),
-  ]),
+const loaded = new Map(
+  (['achievementcredential', 'endorsementcredential', 'profile'] as const).map((name) => {
+    const schema = JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, `${name}.json`), 'utf8')) as { $id: string };
+    return [name, { id: schema.$id, validate: ajv.compile(schema) }];
+  }),
 );
+// There is no schema file for a hosted Achievement; the credential schema's definition of one is the official shape.
+const validators = new Map([
+  ...[...loaded].map(([name, { validate }]) => [name, validate] as const),
+  ['achievement', ajv.getSchema(`${loaded.get('achievementcredential')!.id}#/$defs/Achievement`)!] as const,
+]);
 
 /** Schema errors as readable lines; empty when the document is valid. */
 export function schemaErrors(document: unknown, schema: SchemaName): string[] {
@@ -92,7 +97,8 @@ export interface IndependentVerdict {
 }
 
 export interface IndependentReport {
-  digitalbazaar: IndependentVerdict;
+  /** `dereferenced`: the Kiln URLs the library's loader fetched (key, controller document, status list). */
+  digitalbazaar: IndependentVerdict & { dereferenced: string[] };
   verifierCore: IndependentVerdict;
   schema: string[];
 }
@@ -103,7 +109,7 @@ const messagesOf = (err: unknown, depth = 0): string[] => {
   return [String(e.message ?? err), ...(e.errors ?? []).flatMap((x) => messagesOf(x, depth + 1)), ...messagesOf(e.cause ?? e.details?.cause, depth + 1)];
 };
 
-export async function verifyWithDigitalBazaar(credential: Json, kilnBaseUrl: string): Promise<IndependentVerdict> {
+export async function verifyWithDigitalBazaar(credential: Json, kilnBaseUrl: string): Promise<IndependentVerdict & { dereferenced: string[] }> {
   const documentLoader = offlineLoader(kilnBaseUrl);
   const result = await vc.verifyCredential({
     credential: structuredClone(credential),
@@ -117,11 +123,12 @@ export async function verifyWithDigitalBazaar(credential: Json, kilnBaseUrl: str
     verified: result.verified === true,
     revoked: statusResults?.length ? statusResults.some((r) => r.status) : null,
     errors,
+    dereferenced: [...new Set(documentLoader.fetched)],
   };
 }
 
 export async function verifyWithVerifierCore(credential: Json): Promise<IndependentVerdict> {
-  const result = await verifyCoreCredential({ credential: structuredClone(credential), knownDIDRegistries: [] });
+  const result = await withoutSchemaDownloadNoise(() => verifyCoreCredential({ credential: structuredClone(credential), knownDIDRegistries: [] }));
   const errors = ((result.errors ?? []) as Json[]).map((e) => `${String(e.name)}: ${String(e.message)}`);
   const log = (result.log ?? []) as Json[];
   for (const step of log) if (step.error || step.valid === false) errors.push(`${String(step.id)}: ${JSON.stringify(step.error ?? 'not valid')}`);
@@ -133,6 +140,22 @@ export async function verifyWithVerifierCore(credential: Json): Promise<Independ
     revoked: revocation ? (revocation.error ? null : revocation.valid === false) : null,
     errors: failing,
   };
+}
+
+/** verifier-core logs a stack trace to the console each time its (offline, refused) schema download fails. */
+async function withoutSchemaDownloadNoise<T>(run: () => Promise<T>): Promise<T> {
+  const { log, error } = console;
+  const quiet = (original: typeof console.log) => (...args: unknown[]) => {
+    if (!/schema/i.test(String(args[0]))) original(...args);
+  };
+  console.log = quiet(log);
+  console.error = quiet(error);
+  try {
+    return await run();
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
 }
 
 /** Every independent check of one signed credential. */
