@@ -19,6 +19,7 @@ export interface PublicUrls {
   bakedCredentialPng(assertionId: string): string;
   bakedCredentialSvg(assertionId: string): string;
   statusList(issuerId: string): string;
+  verificationMethod(issuerId: string, keyId: string): string;
 }
 
 /** Every hosted id is PUBLIC_URL + path; these are baked into badges that live for decades. */
@@ -39,6 +40,7 @@ export function publicUrls(base: string): PublicUrls {
     bakedCredentialPng: (id) => `${base}/credentials/${id}/baked.png`,
     bakedCredentialSvg: (id) => `${base}/credentials/${id}/baked.svg`,
     statusList: (id) => `${base}/issuers/${id}/status/revocation`,
+    verificationMethod: (issuerId, keyId) => `${base}/issuers/${issuerId}/ob3/keys/${keyId}`,
   };
 }
 

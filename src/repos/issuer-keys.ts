@@ -8,6 +8,8 @@ export interface IssuerKey {
   secretKey: string;
   createdAt: string;
   retiredAt: string | null;
+  /** Made before verification methods had URLs of their own: it also signed as `{profile}#{publicKeyMultibase}`. */
+  signedWithFragmentId: boolean;
 }
 
 interface IssuerKeyRow {
@@ -17,6 +19,7 @@ interface IssuerKeyRow {
   secret_key: string;
   created_at: string;
   retired_at: string | null;
+  signed_with_fragment_id: number;
 }
 
 const toKey = (row: IssuerKeyRow): IssuerKey => ({
@@ -26,6 +29,7 @@ const toKey = (row: IssuerKeyRow): IssuerKey => ({
   secretKey: row.secret_key,
   createdAt: row.created_at,
   retiredAt: row.retired_at,
+  signedWithFragmentId: row.signed_with_fragment_id === 1,
 });
 
 export function issuerKeysRepo(db: Db) {
@@ -38,7 +42,7 @@ export function issuerKeysRepo(db: Db) {
   const retire = db.prepare('UPDATE issuer_keys SET retired_at = ? WHERE issuer_id = ? AND retired_at IS NULL');
 
   return {
-    insert: (key: Omit<IssuerKey, 'retiredAt'>) => insert.run(key),
+    insert: (key: Omit<IssuerKey, 'retiredAt' | 'signedWithFragmentId'>) => insert.run(key),
     active: (issuerId: string) => {
       const row = active.get(issuerId);
       return row ? toKey(row) : null;

@@ -10,6 +10,7 @@ import {
   profile3Document,
   signCredential,
   statusListCredential,
+  verificationMethodDocument,
   verificationMethodId,
 } from '../openbadges/ob3/index.js';
 import type { Assertion } from '../repos/assertions.js';
@@ -139,6 +140,12 @@ export function credentialsService(
     async profileDocument(issuer: Issuer) {
       await keys.activeKey(issuer.id);
       return profile3Document(issuer, keys.publishedKeys(issuer.id), urls);
+    },
+
+    /** The Multikey document at a key's verification method URL; null for a key the issuer never had. */
+    verificationMethodDocument(issuer: Issuer, keyId: string) {
+      const key = keys.publishedKeys(issuer.id).find((k) => k.id === keyId);
+      return key ? verificationMethodDocument(issuer.id, key, urls) : null;
     },
 
     achievementDocument: (badge: BadgeClass) => achievementDocument(badge, urls),

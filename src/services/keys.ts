@@ -7,7 +7,7 @@ import { loadOrCreateKeySecret } from '../secrets.js';
 import type { ServiceContext } from './context.js';
 
 /** A freshly generated key, ready to store (inside the caller's transaction). */
-export type NewIssuerKey = Omit<IssuerKey, 'retiredAt'>;
+export type NewIssuerKey = Omit<IssuerKey, 'retiredAt' | 'signedWithFragmentId'>;
 
 const SEALED_VERSION = 'v1';
 const generateRsaKeyPair = promisify(crypto.generateKeyPair);
@@ -78,7 +78,7 @@ export function keysService(ctx: ServiceContext) {
     return repos.issuerKeys.active(issuerId)!;
   }
 
-  /** The active key, unsealed, with its verification method id `{issuer 3.0 profile}#{publicKeyMultibase}`. */
+  /** The active key, unsealed, with its verification method id `/issuers/{issuerId}/ob3/keys/{keyId}`. */
   async function signingKey(issuerId: string): Promise<{ key: SigningKey; record: IssuerKey }> {
     const record = await activeKey(issuerId);
     let pending = unlocked.get(record.id);

@@ -98,6 +98,7 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   router.get('/assertions/:assertionId/baked.svg', hosted.bakedSvg);
   // Open Badges 3.0: the same records as signed verifiable credentials, at their own ids.
   router.get('/issuers/:issuerId/ob3', ob3.issuerProfile);
+  router.get('/issuers/:issuerId/ob3/keys/:keyId', ob3.verificationMethod);
   router.get('/issuers/:issuerId/status/revocation', ob3.statusList);
   router.get('/badges/:badgeId/ob3', ob3.achievement);
   router.get('/credentials/:assertionId', ob3.credential);

@@ -24,6 +24,7 @@ const NOT_PAGES: Record<string, string> = {
   'GET /issuers/:issuerId/revocations': 'JSON-LD RevocationList only',
   'GET /issuers/:issuerId/public-keys/:keyId': 'JSON-LD CryptographicKey only',
   'GET /issuers/:issuerId/status/revocation': 'OB 3.0 status list credential only',
+  'GET /issuers/:issuerId/ob3/keys/:keyId': 'JSON-LD Multikey only',
   'GET /badges/:badgeId/image': 'PNG image',
   'GET /badges/:badgeId/image.svg': 'sanitised SVG image (served sandboxed)',
   'GET /assertions/:assertionId/baked.png': 'PNG download',

@@ -171,8 +171,8 @@ describe('the verifier checks Open Badges 3.0 credentials', () => {
     expect(other.status).toBe(201);
     const { key } = await t.kiln.services.keys.signingKey(other.body.id);
     const { proof: _proof, ...unsigned } = credential;
-    const forged = await signCredential(unsigned, { key, created: credential.proof.created });
-    expect(forged.proof.verificationMethod).toContain(`/issuers/${other.body.id}/ob3#`);
+    const forged = await signCredential(unsigned, { key, created: credential.proof[0].created });
+    expect(forged.proof[0]!.verificationMethod).toContain(`/issuers/${other.body.id}/ob3/keys/`);
 
     const report = await verify({ assertion: forged });
     expect(report.verdict).toBe('invalid');
@@ -182,7 +182,7 @@ describe('the verifier checks Open Badges 3.0 credentials', () => {
 
   it('reports a credential whose signing key cannot be fetched as unverifiable', async () => {
     const credential = await credentialOf(await award());
-    credential.proof.verificationMethod = `${t.baseUrl}/issuers/00000000-0000-4000-8000-000000000000/ob3#z6MkNothing`;
+    credential.proof[0].verificationMethod = `${t.baseUrl}/issuers/00000000-0000-4000-8000-000000000000/ob3/keys/00000000-0000-4000-8000-000000000000`;
     const report = await verify({ assertion: credential });
     expect(report.verdict).toBe('unverifiable');
     expect(failing(report)).toEqual(['key-fetch', 'key-controller']);

@@ -9,7 +9,11 @@ export const CREDENTIAL_CONTEXTS = [VC_V2_CONTEXT, OB3_CONTEXT];
 const OB2_BADGE_CLASS_IRI = 'https://w3id.org/openbadges#BadgeClass';
 
 export interface PublicKeyFacts {
+  /** Kiln's id of the key: the last segment of its verification method URL. */
+  id: string;
   publicKeyMultibase: string;
+  /** Keys made before verification methods had URLs of their own also signed as `{profile}#{publicKeyMultibase}`. */
+  signedWithFragmentId?: boolean;
 }
 
 export interface StatusEntryFacts {
@@ -17,10 +21,39 @@ export interface StatusEntryFacts {
   index: number;
 }
 
-/** `{issuerId3}#{publicKeyMultibase}`: the controller is the issuer's 3.0 profile (key provenance, §4.3). */
+/**
+ * The key's own URL, `/issuers/{issuerId}/ob3/keys/{keyId}`, which answers the Multikey document itself: verifiers
+ * dereference a verification method with a plain GET (a `#fragment` never reaches the server), so the URL must name
+ * the key document, not the controller document around it. Its controller is the issuer's 3.0 profile (§4.3).
+ */
 export function verificationMethodId(issuerId: string, key: PublicKeyFacts, urls: PublicUrls): string {
+  return urls.verificationMethod(issuerId, key.id);
+}
+
+/** The id keys signed with before they had URLs: `{issuer 3.0 profile}#{publicKeyMultibase}`, still listed for them. */
+export function fragmentVerificationMethodId(issuerId: string, key: PublicKeyFacts, urls: PublicUrls): string {
   return `${urls.issuerProfile3(issuerId)}#${key.publicKeyMultibase}`;
 }
+
+/**
+ * Terms a controller document uses that neither the VC 2.0 nor the OB 3.0 context defines, with the IRIs of the
+ * W3C Controlled Identifiers (cid/v1) and Multikey (security/multikey/v1) contexts. Inline, so a verifier in JSON-LD
+ * safe mode (which refuses undefined terms) needs no context beyond the two every OB 3.0 verifier already has.
+ */
+export const CONTROLLER_DOCUMENT_TERMS = {
+  verificationMethod: { '@id': 'https://w3id.org/security#verificationMethod', '@type': '@id' },
+  assertionMethod: { '@id': 'https://w3id.org/security#assertionMethod', '@type': '@id', '@container': '@set' },
+  Multikey: {
+    '@id': 'https://w3id.org/security#Multikey',
+    '@context': {
+      '@protected': true,
+      id: '@id',
+      type: '@type',
+      controller: { '@id': 'https://w3id.org/security#controller', '@type': '@id' },
+      publicKeyMultibase: { '@id': 'https://w3id.org/security#publicKeyMultibase', '@type': 'https://w3id.org/security#multibase' },
+    },
+  },
+} as const;
 
 /** The issuer as a 3.0 Profile: embedded in every credential, and the body of the hosted controller document. */
 export function profile3(issuer: IssuerFacts, urls: PublicUrls) {
@@ -32,25 +65,37 @@ export function profile3(issuer: IssuerFacts, urls: PublicUrls) {
     email: issuer.email,
     ...(issuer.description ? { description: issuer.description } : {}),
     ...(issuer.hasImage ? { image: { id: urls.issuerImage(issuer.id), type: 'Image' } } : {}),
-    // The same organisation's 2.0 Profile (migrating guide: otherIdentifier links the two).
-    otherIdentifier: [{ type: ['IdentifierEntry'], identifier: urls.issuer(issuer.id), identifierType: 'identifier' }],
+    // The same organisation's 2.0 Profile (migrating guide: otherIdentifier links the two). The schema wants
+    // IdentifierEntry's type as a plain string, not the array other classes take.
+    otherIdentifier: [{ type: 'IdentifierEntry', identifier: urls.issuer(issuer.id), identifierType: 'identifier' }],
+  };
+}
+
+/** The hosted verification method: the Multikey document a verifier gets when it dereferences the proof's key. */
+export function verificationMethodDocument(issuerId: string, key: PublicKeyFacts, urls: PublicUrls) {
+  return {
+    '@context': MULTIKEY_CONTEXT,
+    id: verificationMethodId(issuerId, key, urls),
+    type: 'Multikey',
+    controller: urls.issuerProfile3(issuerId),
+    publicKeyMultibase: key.publicKeyMultibase,
   };
 }
 
 /**
  * The hosted 3.0 Profile, which is also the controller document of the issuer's keys: every key it has ever
- * signed with stays listed, so credentials signed before a rotation keep verifying.
+ * signed with stays listed, so credentials signed before a rotation keep verifying; keys from before verification
+ * methods had URLs are listed under their old fragment id too, so badges baked with it keep verifying.
  */
 export function profile3Document(issuer: IssuerFacts, keys: PublicKeyFacts[], urls: PublicUrls) {
   const controller = urls.issuerProfile3(issuer.id);
-  const methods = keys.map((key) => ({
-    id: verificationMethodId(issuer.id, key, urls),
-    type: 'Multikey',
-    controller,
-    publicKeyMultibase: key.publicKeyMultibase,
-  }));
+  const method = (id: string, key: PublicKeyFacts) => ({ id, type: 'Multikey', controller, publicKeyMultibase: key.publicKeyMultibase });
+  const methods = keys.flatMap((key) => [
+    method(verificationMethodId(issuer.id, key, urls), key),
+    ...(key.signedWithFragmentId ? [method(fragmentVerificationMethodId(issuer.id, key, urls), key)] : []),
+  ]);
   return {
-    '@context': [...CREDENTIAL_CONTEXTS, MULTIKEY_CONTEXT],
+    '@context': [...CREDENTIAL_CONTEXTS, CONTROLLER_DOCUMENT_TERMS],
     ...profile3(issuer, urls),
     verificationMethod: methods,
     assertionMethod: methods.map((m) => m.id),

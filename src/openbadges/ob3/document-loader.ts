@@ -42,8 +42,9 @@ export class DocumentRefusedError extends Error {
 
 /**
  * A JSON-LD document loader that answers bundled contexts, plus `documents` the caller already holds
- * (controller documents, verification methods, status lists), and refuses every other URL. A verification
- * method URL `{controller}#{fragment}` resolves to the entry of that controller's `verificationMethod` list.
+ * (controller documents, verification methods, status lists), and refuses every other URL. A verification method
+ * that a held controller document lists in `verificationMethod` (a key URL, or an older `{controller}#{fragment}`
+ * id) resolves to that entry when the caller does not hold the key document itself.
  */
 export function createDocumentLoader(documents: ReadonlyMap<string, unknown> = new Map()): DocumentLoader {
   return async (url: string) => {
@@ -55,9 +56,14 @@ export function createDocumentLoader(documents: ReadonlyMap<string, unknown> = n
 }
 
 function verificationMethodIn(documents: ReadonlyMap<string, unknown>, url: string): unknown {
+  // The fragment form names its controller; a key URL may be listed by any controller the caller holds.
   const hash = url.indexOf('#');
-  if (hash === -1) return undefined;
-  const controller = documents.get(url.slice(0, hash)) as { verificationMethod?: unknown } | undefined;
-  const methods = Array.isArray(controller?.verificationMethod) ? (controller.verificationMethod as unknown[]) : [];
-  return methods.find((m) => typeof m === 'object' && m !== null && (m as { id?: unknown }).id === url);
+  const controllers = hash === -1 ? [...documents.values()] : [documents.get(url.slice(0, hash))];
+  for (const controller of controllers) {
+    const listed = (controller as { verificationMethod?: unknown } | undefined)?.verificationMethod;
+    const methods = Array.isArray(listed) ? (listed as unknown[]) : [];
+    const method = methods.find((m) => typeof m === 'object' && m !== null && (m as { id?: unknown }).id === url);
+    if (method !== undefined) return method;
+  }
+  return undefined;
 }

@@ -22,18 +22,20 @@ export function signingKeyFrom(multikey: object): Promise<SigningKey> {
 /**
  * Returns `document` with a DataIntegrityProof (eddsa-rdfc-2022, proofPurpose assertionMethod) made at `created`.
  * Canonicalisation (RDFC-1.0) runs in JSON-LD safe mode, so a term no context defines is an error, never dropped.
+ * `proof` is an array of one: the OB 3.0 JSON Schemas want every collection as an array (spec appendix A.1), and
+ * to JSON-LD, so to every Data Integrity verifier, one proof and an array holding it are the same.
  */
 export async function signCredential<T extends object>(
   document: T,
   options: { key: SigningKey; created: Date | string; documentLoader?: DocumentLoader },
-): Promise<T & { proof: Record<string, unknown> }> {
+): Promise<T & { proof: Record<string, unknown>[] }> {
   const suite = new DataIntegrityProof({ signer: options.key.signer(), date: options.created, cryptosuite });
-  const signed = await vc.issue({
+  const signed = (await vc.issue({
     credential: structuredClone(document),
     suite,
     documentLoader: options.documentLoader ?? createDocumentLoader(),
-  });
-  return signed as T & { proof: Record<string, unknown> };
+  })) as T & { proof: Record<string, unknown> | Record<string, unknown>[] };
+  return { ...signed, proof: [signed.proof].flat() };
 }
 
 /** Spec minimum (Bitstring Status List §privacy): 16 KiB of bits, so a list reveals little about any one holder. */

@@ -28,6 +28,11 @@ export interface VerifyCredentialOptions {
 
 const OB3_CONTEXT_PATTERN = /^https:\/\/purl\.imsglobal\.org\/spec\/ob\/v3p0\/context(-3\.\d+\.\d+)?\.json$/;
 const CREDENTIAL_TYPES = ['OpenBadgeCredential', 'AchievementCredential'];
+const ENDORSEMENT_TYPE = 'EndorsementCredential';
+
+/** An EndorsementCredential is an issuer's claim about a badge, issuer or award, not a badge: it has no recipient. */
+export const isEndorsementCredential = (credential: unknown): boolean =>
+  isObject(credential) && asArray(credential.type).includes(ENDORSEMENT_TYPE) && !asArray(credential.type).some((t) => CREDENTIAL_TYPES.includes(String(t)));
 
 type Json = Record<string, unknown>;
 type Problem = { effect: NonNullable<CredentialCheck['effect']>; message: string; detail: string };
@@ -47,7 +52,12 @@ export async function verifyCredential(credential: unknown, options: VerifyCrede
     fail('credential-format', shape ?? { effect: 'invalid', message: 'This is not an Open Badges 3.0 credential.', detail: '' });
     return checks;
   }
+  const endorsement = isEndorsementCredential(credential);
   pass('credential-format', 'This is an Open Badges 3.0 credential.', String(credential.id ?? ''));
+  if (endorsement) {
+    const about = idOf(credential.credentialSubject);
+    pass('endorsement', `This is an endorsement, not a badge award: its issuer vouches for ${about}.`, `EndorsementCredential about ${about}`);
+  }
   const issuerId = idOf(credential.issuer)!;
 
   const proof = await proofProblem(credential, issuerId, options.documentLoader);
@@ -67,7 +77,9 @@ export async function verifyCredential(credential: unknown, options: VerifyCrede
 
   await checkRevocation(credential, issuerId, options, checks);
 
-  if (options.recipientEmail !== undefined) {
+  if (options.recipientEmail !== undefined && endorsement) {
+    checks.push({ id: 'recipient', outcome: 'warning', message: 'An endorsement is not issued to a person, so there is no recipient to compare with the email address you gave.', detail: '' });
+  } else if (options.recipientEmail !== undefined) {
     const subject = credential.credentialSubject as Json;
     const matches = asArray(subject.identifier).some(
       (entry) =>
@@ -93,13 +105,18 @@ function shapeProblem(credential: unknown): Problem | null {
     return invalid('The credential does not start with the Verifiable Credentials 2.0 and Open Badges 3.0 contexts.', JSON.stringify(contexts).slice(0, 300));
   }
   const types = asArray(credential.type);
-  if (!types.includes('VerifiableCredential') || !types.some((t) => CREDENTIAL_TYPES.includes(String(t)))) {
-    return invalid('The credential is not typed as an OpenBadgeCredential.', JSON.stringify(types));
+  if (!types.includes('VerifiableCredential') || !types.some((t) => CREDENTIAL_TYPES.includes(String(t)) || t === ENDORSEMENT_TYPE)) {
+    return invalid('The credential is not typed as an OpenBadgeCredential or an EndorsementCredential.', JSON.stringify(types));
   }
   if (!idOf(credential.issuer)) return invalid('The credential names no issuer.');
   const subject = credential.credentialSubject;
-  if (!isObject(subject) || !isObject(subject.achievement)) return invalid('The credential names no achievement.');
-  if (subject.id === undefined && asArray(subject.identifier).length === 0) return invalid('The credential names no recipient.');
+  if (isEndorsementCredential(credential)) {
+    // EndorsementSubject: the id of what is endorsed (§B.1 EndorsementSubject); there is no achievement or recipient.
+    if (!isObject(subject) || typeof subject.id !== 'string') return invalid('The endorsement does not say what it endorses.');
+  } else {
+    if (!isObject(subject) || !isObject(subject.achievement)) return invalid('The credential names no achievement.');
+    if (subject.id === undefined && asArray(subject.identifier).length === 0) return invalid('The credential names no recipient.');
+  }
   if (Number.isNaN(Date.parse(String(credential.validFrom)))) return invalid('The credential has no valid validFrom date.');
   return null;
 }

@@ -36,7 +36,7 @@ export async function verifyCredentialDocument(run: Run, credential: JsonObject)
     ...(email ? { recipientEmail: normaliseEmail(email) } : {}),
   });
   for (const check of checks) record(run, check);
-  if (email && checks.some((c) => c.id === 'recipient')) run.log.summary.recipientChecked = true;
+  if (email && checks.some((c) => c.id === 'recipient' && c.outcome !== 'warning')) run.log.summary.recipientChecked = true;
   if (!checks.some((c) => c.id === 'credential-format' && c.outcome === 'fail')) await checkPicture(run, credential);
   run.log.complete = true;
 }
@@ -77,7 +77,8 @@ function summarise(run: Run, credential: JsonObject, profile: JsonObject | null)
     name: stringOrNull(achievement?.name) ?? stringOrNull(credential.name),
     description: stringOrNull(achievement?.description) ?? stringOrNull(credential.description),
     image: pictureOf(credential),
-    id: stringOrNull(achievement?.id),
+    // An EndorsementCredential has no achievement: its subject's id is what it endorses.
+    id: stringOrNull(achievement?.id) ?? (isObject(subject) ? stringOrNull(subject.id) : null),
   };
   run.log.summary.issuer = { name: stringOrNull(issuer?.name), url: stringOrNull(issuer?.url), id: idOf(credential.issuer) };
   run.log.summary.assertion = { id: stringOrNull(credential.id), issuedOn: stringOrNull(credential.validFrom), expires: stringOrNull(credential.validUntil) };

@@ -2,9 +2,9 @@
 // checks the 1EdTech validator misses. Pure: fetching and the clock come in through `options`.
 import { verifyCredentialDocument } from './credential.js';
 import { classifyText, detectInput, isPng, looksLikeSvg, unbake, type BadgeText, type ImageFormat } from './input.js';
-import { describeValue, differingProperties, idOf, isHttpUrl, isObject, parseJson, single, valuesOf, type Json, type JsonObject } from './json.js';
+import { describeValue, differingProperties, hasType, idOf, isHttpUrl, isObject, parseJson, single, valuesOf, type Json, type JsonObject } from './json.js';
 import { decodeJws, type DecodedJws } from './jws.js';
-import { assertionProblems, badgeClassProblems, profileProblems, verificationKind, type Problem } from './properties.js';
+import { assertionProblems, badgeClassProblems, endorsementProblems, profileProblems, verificationKind, type Problem } from './properties.js';
 import {
   checkAssertionImage,
   checkBadgeImage,
@@ -152,8 +152,30 @@ async function verifyHosted(run: Run, url: string, supplied: JsonObject | null, 
   if (detectVersion(assertion) === '3.0') return verifyCredentialDocument(run, assertion);
   if (!checkVersion(run, assertion)) return;
   if (supplied) compareCopies(run, supplied, assertion);
+  if (hasType(assertion, 'Endorsement') && !hasType(assertion, 'Assertion')) return verifyEndorsement(run, assertion, fetched.url);
   run.log.pass('revocation', 'The issuer has not revoked this badge.', `${fetched.url} answered 200 without revoked: true`);
   await verifyAssertion(run, assertion, { kind: 'hosted' });
+}
+
+/**
+ * A hosted 2.0 Endorsement is not a badge award but is verified like one (§1.8): its properties, its issuer's
+ * Profile, that it is hosted where that issuer publishes, and its dates. Withdrawn ones answer 410, as above.
+ */
+async function verifyEndorsement(run: Run, endorsement: JsonObject, url: string): Promise<void> {
+  const claim = single(endorsement.claim).value;
+  const about = isObject(claim) ? stringOrNull(claim.id) : null;
+  run.log.pass('endorsement', `This is an endorsement, not a badge award: its issuer vouches for ${about ?? 'another badge, issuer or award'}.`, `type Endorsement, claim.id ${describeValue(about)}`);
+  run.log.summary.assertion = { id: stringOrNull(endorsement.id), issuedOn: stringOrNull(endorsement.issuedOn), expires: stringOrNull(endorsement.expires) };
+  run.log.summary.badge.id = about;
+  reportProblems(run, 'endorsement-properties', 'The endorsement', endorsementProblems(endorsement));
+  run.log.pass('revocation', 'The endorser has not withdrawn this endorsement.', `${url} answered 200 without revoked: true`);
+  const issuer = await loadLinked(run, 'issuer', endorsement.issuer);
+  if (!issuer) return;
+  run.log.summary.issuer = { name: stringOrNull(issuer.doc.name), url: stringOrNull(issuer.doc.url), id: stringOrNull(issuer.doc.id) };
+  reportProblems(run, 'issuer-properties', "The endorser's profile", profileProblems(issuer.doc));
+  checkHostedScope(run, endorsement, issuer.doc);
+  checkTimestamps(run, endorsement);
+  run.log.complete = true;
 }
 
 type AssertionFetch =

@@ -142,6 +142,19 @@ export function profileProblems(doc: JsonObject): Problem[] {
   return problems;
 }
 
+/** Endorsement (§1.8, §5.2): an issuer's claim about another object, hosted at its id like an assertion. */
+export function endorsementProblems(doc: JsonObject): Problem[] {
+  const problems: Problem[] = [];
+  requireIri(problems, doc, 'id', 'it has no valid identifier');
+  if (!hasType(doc, 'Endorsement')) problems.push({ plain: 'it does not say it is an endorsement', technical: `type ${describeValue(doc.type)} does not include "Endorsement"` });
+  const claim = single(doc.claim).value;
+  if (!isObject(claim) || !isIri(claim.id)) problems.push({ plain: 'it does not say what it endorses', technical: `claim ${describeValue(doc.claim)} is not an object with an IRI id` });
+  requireDateTime(problems, doc, 'issuedOn', true, 'it has no valid issue date');
+  requireDateTime(problems, doc, 'expires', false, 'its expiry date is malformed');
+  if (verificationKind(doc) === null) problems.push({ plain: 'it does not say how to verify it', technical: `verification ${describeValue(doc.verification)} has no known type` });
+  return problems;
+}
+
 /** RevocationList (VC VALIDATE_REVOCATIONLIST_ENTRIES): entries are IRIs or objects with an IRI `id` or a `uid`. */
 export function revocationListProblems(doc: JsonObject): Problem[] {
   const plain = "the issuer's list of revoked badges is malformed";

@@ -59,6 +59,10 @@ export class CheckLog {
 export function headlineOf(report: VerificationReport): string {
   const issuer = report.summary.issuer.name;
   const firstFailure = report.checks.find((c) => c.outcome === 'fail')?.message;
+  const endorsement = report.checks.some((c) => c.id === 'endorsement' && c.outcome === 'pass');
+  if (endorsement && report.verdict === 'valid') {
+    return `This endorsement is genuine: ${issuer ? `${issuer} made it` : 'its endorser published it'}, and it has not been withdrawn or expired.`;
+  }
   switch (report.verdict) {
     case 'valid':
       return (

@@ -26,6 +26,14 @@ export function ob3Documents(services: Services, cache: PublicCache) {
       sendDocument(req, res, cache, await credentials.profileDocument(issuer));
     },
 
+    /** A verification method: the Multikey document itself (JSON-LD for every client: a key has no human page). */
+    verificationMethod(req: Request, res: Response) {
+      const issuer = issuers.findPublic(String(req.params.issuerId));
+      const key = issuer ? credentials.verificationMethodDocument(issuer, String(req.params.keyId)) : null;
+      if (!key) throw notFound('Key');
+      sendDocument(req, res, cache, key);
+    },
+
     achievement(req: Request, res: Response) {
       const badge = badgeClasses.findIncludingDeleted(String(req.params.badgeId));
       if (!badge) throw notFound('Badge');

@@ -35,6 +35,8 @@ export interface Ids {
   revokedAssertionId: string;
   learnerAssertionId: string;
   keyId: string;
+  /** Issuer A's OB 3.0 signing key (its verification method URL ends with it). */
+  ob3KeyId: string;
   endorsementId: string;
   withdrawnEndorsementId: string;
   submissionId: string;
@@ -178,6 +180,7 @@ export async function buildWorld(options: WorldOptions = {}, t?: TestKiln): Prom
   s.issuers.addMember(issuerA.id, owner.id, { email: awarder.email, role: 'awarder' });
   const keyId = t.db.prepare('SELECT id FROM issuer_rsa_keys WHERE issuer_id = ?').pluck().get(issuerA.id) as string;
   await s.credentials.listKeys(issuerA.id, owner.id); // the OB 3.0 signing key
+  const ob3KeyId = t.db.prepare('SELECT id FROM issuer_keys WHERE issuer_id = ?').pluck().get(issuerA.id) as string;
 
   // Endorser E: its owner reviews; A's owner is one of its reviewers too (never of their own submissions).
   const endorser = await s.issuers.create(reviewer.id, { name: T('Endorser name', 200), url: 'https://council.example.org', email: 'badges@council.example.org', description: T('Endorser description') }, png);
@@ -350,6 +353,7 @@ export async function buildWorld(options: WorldOptions = {}, t?: TestKiln): Prom
       revokedAssertionId: revoked!.id,
       learnerAssertionId: learnerAward.id,
       keyId,
+      ob3KeyId,
       endorsementId: endorsement.id,
       withdrawnEndorsementId: withdrawn.id,
       submissionId: submission.id,

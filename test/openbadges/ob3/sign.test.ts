@@ -36,8 +36,8 @@ describe('eddsa-rdfc-2022 signing (OB 3.0 implementation guide test vector)', ()
   it('reproduces the published proofValue exactly', async () => {
     const result = await signCredential(unsigned, { key: await signingKeyFrom(key), created: signed.proof.created });
 
-    expect(result.proof).toEqual(signed.proof);
-    expect(result.proof.proofValue).toBe('z5x9aCBYovW3CQCbKdNyhEm7ffYSw1YpEdPywQJoNbzDD2gkzQDKJ1sYKJaWvqZtkMtSbz35HcbgXVEDYHxCzgkCr');
+    expect(result.proof).toEqual([signed.proof]);
+    expect(result.proof[0]!.proofValue).toBe('z5x9aCBYovW3CQCbKdNyhEm7ffYSw1YpEdPywQJoNbzDD2gkzQDKJ1sYKJaWvqZtkMtSbz35HcbgXVEDYHxCzgkCr');
   });
 
   it('verifies the published signed credential', async () => {
