@@ -22,6 +22,8 @@ import { statusListsRepo } from './status-lists.js';
 import { qualityStandardsRepo } from './quality-standards.js';
 import { endorsementsRepo } from './endorsements.js';
 import { pathwaysRepo } from './pathways.js';
+import { issuerAgreementsRepo } from './issuer-agreements.js';
+import { loginFailuresRepo } from './login-failures.js';
 import { alignmentFrameworksRepo } from './alignment-frameworks.js';
 
 /** Every prepared statement, made once per connection. */
@@ -41,6 +43,8 @@ export function createRepos(db: Db) {
     qualityStandards: qualityStandardsRepo(db),
     endorsements: endorsementsRepo(db),
     pathways: pathwaysRepo(db),
+    issuerAgreements: issuerAgreementsRepo(db),
+    loginFailures: loginFailuresRepo(db),
     alignmentFrameworks: alignmentFrameworksRepo(db),
     awardBatches: awardBatchesRepo(db),
     awardEmailTemplates: awardEmailTemplatesRepo(db),

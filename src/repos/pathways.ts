@@ -67,6 +67,14 @@ const toCompletion = (row: CompletionRow): PathwayCompletion => ({
   resolvedAt: row.resolved_at,
 });
 
+/*
+ * A step counts only when its badge's issuer agreed: the pathway's own issuer, or one that accepted an agreement
+ * with it (issuer_agreements). Otherwise one issuer could list another's badges and learn who holds them.
+ * Used with `s` = pathway_steps and `p` = pathways in scope.
+ */
+const countedStep = `EXISTS (SELECT 1 FROM badge_classes sb WHERE sb.id = s.badge_class_id AND (sb.issuer_id = p.issuer_id OR EXISTS (
+  SELECT 1 FROM issuer_agreements g WHERE g.grantee_issuer_id = p.issuer_id AND g.granter_issuer_id = sb.issuer_id AND g.status = 'accepted')))`;
+
 export function pathwaysRepo(db: Db) {
   const insert = db.prepare(
     `INSERT INTO pathways (id, issuer_id, name, description, rule_type, rule_n, capstone_badge_class_id, created_by, created_at, updated_at)
@@ -87,11 +95,27 @@ export function pathwaysRepo(db: Db) {
      WHERE a.recipient_email = ? AND a.revoked_at IS NULL ORDER BY p.name, p.id`,
   );
   const withCapstone = db.prepare<[string], PathwayRow>('SELECT * FROM pathways WHERE capstone_badge_class_id = ? ORDER BY name, id');
-  // What a learner holds now: unrevoked, unexpired awards to the same normalised email.
+  // What a learner holds now: unrevoked, unexpired awards to the same normalised email, of the steps that count.
   const heldBadges = db.prepare<[string, string, string], { badge_class_id: string; id: string }>(
     `SELECT a.badge_class_id, min(a.id) AS id FROM assertions a JOIN pathway_steps s ON s.badge_class_id = a.badge_class_id
+     JOIN pathways p ON p.id = s.pathway_id
      WHERE s.pathway_id = ? AND a.recipient_email = ? AND a.revoked_at IS NULL AND (a.expires IS NULL OR a.expires > ?)
+       AND ${countedStep}
      GROUP BY a.badge_class_id`,
+  );
+  // Everyone who holds at least one counted step now: the learners a new or newly agreed pathway is checked for.
+  const holders = db.prepare<[string, string], { recipient_email: string }>(
+    `SELECT DISTINCT a.recipient_email FROM assertions a JOIN pathway_steps s ON s.badge_class_id = a.badge_class_id
+     JOIN pathways p ON p.id = s.pathway_id
+     WHERE s.pathway_id = ? AND a.revoked_at IS NULL AND (a.expires IS NULL OR a.expires > ?) AND ${countedStep}
+     ORDER BY a.recipient_email`,
+  );
+  const withStepsOf = db.prepare<[string, string], PathwayRow>(
+    `SELECT DISTINCT p.* FROM pathways p JOIN pathway_steps s ON s.pathway_id = p.id JOIN badge_classes b ON b.id = s.badge_class_id
+     WHERE p.issuer_id = ? AND b.issuer_id = ? ORDER BY p.name, p.id`,
+  );
+  const countedSteps = db.prepare<[string], { badge_class_id: string }>(
+    `SELECT s.badge_class_id FROM pathway_steps s JOIN pathways p ON p.id = s.pathway_id WHERE s.pathway_id = ? AND ${countedStep}`,
   );
   const heldCapstone = db.prepare<[string, string, string, string], { id: string }>(
     `SELECT id FROM assertions WHERE badge_class_id = ? AND recipient_email = ? AND revoked_at IS NULL
@@ -143,6 +167,12 @@ export function pathwaysRepo(db: Db) {
     /** The pathway's badges this learner holds now, each with one of its award ids. */
     heldBadges: (pathwayId: string, email: string, now: string) =>
       new Map(heldBadges.all(pathwayId, email, now).map((r) => [r.badge_class_id, r.id] as const)),
+    /** Every learner holding at least one of the pathway's counted steps now. */
+    holders: (pathwayId: string, now: string) => holders.all(pathwayId, now).map((r) => r.recipient_email),
+    /** The issuer's pathways with at least one step from `stepIssuerId`. */
+    withStepsOf: (issuerId: string, stepIssuerId: string) => withStepsOf.all(issuerId, stepIssuerId).map(withSteps),
+    /** The steps that count (their issuer agreed). */
+    countedSteps: (pathwayId: string) => new Set(countedSteps.all(pathwayId).map((r) => r.badge_class_id)),
     heldCapstone: (badgeClassId: string, email: string, now: string, exceptId = '') => heldCapstone.get(badgeClassId, email, now, exceptId)?.id ?? null,
     /** False when the learner already completed this pathway: the capstone is awarded at most once. */
     insertCompletion: (c: Pick<PathwayCompletion, 'id' | 'pathwayId' | 'recipientEmail' | 'capstoneAssertionId' | 'completedAt'>) =>

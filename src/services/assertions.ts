@@ -108,6 +108,8 @@ export const createAwardHooks = (): AwardHooks => ({ afterAward: [], afterRevoke
 /** What awarding needs from the mail outbox; optional so the service also works without one. */
 export interface AwardMailer {
   enqueueAwardEmails(awards: Assertion[]): void;
+  /** Emails of these awards still waiting in the outbox must not go out (revocation). */
+  cancelForAssertion(assertionId: string, reason: string): number;
 }
 
 const cleanEvidence = (e: { url?: string; narrative?: string; name?: string }) => ({
@@ -268,7 +270,11 @@ export function assertionsService(
           const assertion = repos.assertions.findById(id);
           if (!assertion || (withinBadgeId && assertion.badgeClassId !== withinBadgeId)) throw notFound('Award');
           badgeClasses.requireBadge(assertion.badgeClassId, userId, 'awarder');
-          if (repos.assertions.revoke(id, reason, at)) revoked += 1;
+          if (repos.assertions.revoke(id, reason, at)) {
+            revoked += 1;
+            // In the same transaction: a revoked award's queued email never goes out later.
+            mail?.cancelForAssertion(id, 'The award was revoked before the email was sent.');
+          }
         }
         if (hooks.afterRevoke.length > 0) {
           const done = assertionIds.map((id) => repos.assertions.findById(id)!).filter((a) => a.revokedAt === at);

@@ -17,6 +17,7 @@ import { endorsementsService } from './endorsements.js';
 import { pathwaysService } from './pathways.js';
 import { alignmentFrameworksService } from './alignment-frameworks.js';
 import { learnersService } from './learners.js';
+import { issuerAgreementsService } from './issuer-agreements.js';
 
 export function createServices(ctx: ServiceContext) {
   const accounts = accountsService(ctx);
@@ -40,7 +41,8 @@ export function createServices(ctx: ServiceContext) {
   const endorsements = endorsementsService(ctx, { issuers, badgeClasses, standards, keys });
   const pathways = pathwaysService(ctx, { issuers, badgeClasses, assertions, mail }, awardHooks);
   const alignmentFrameworks = alignmentFrameworksService(ctx);
-  return { ctx, signedAssertions, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, corrections, workshops, learners, designs, canvases, keys, credentials, standards, endorsements, pathways, alignmentFrameworks };
+  const issuerAgreements = issuerAgreementsService(ctx, { issuers, pathways });
+  return { ctx, signedAssertions, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, corrections, workshops, learners, designs, canvases, keys, credentials, standards, endorsements, pathways, issuerAgreements, alignmentFrameworks };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -51,6 +51,8 @@ export interface PathwayStepView {
   issuerName: string;
   groupLabel: string;
   position: number;
+  /** False while the badge's issuer has not agreed (or withdrew): the step cannot be earned towards this pathway. */
+  counted: boolean;
 }
 
 export function pathwaysService(
@@ -68,8 +70,6 @@ export function pathwaysService(
    */
   function afterAward(awards: Assertion[], options: { notify: boolean }): void {
     if (awards.length === 0) return;
-    const now = ctx.now();
-    const nowIso = now.toISOString();
     const byBadge = new Map<string, Pathway[]>();
     const candidates = new Map<string, { pathway: Pathway; email: string }>();
     for (const award of awards) {
@@ -80,8 +80,19 @@ export function pathwaysService(
       }
       for (const pathway of pathways) candidates.set(`${pathway.id}\n${award.recipientEmail}`, { pathway, email: award.recipientEmail });
     }
+    complete([...candidates.values()], options);
+  }
+
+  /**
+   * The one completion rule, for awards as they arrive and for awards that existed before a pathway (or an agreement
+   * that makes its steps count): a learner whose counted steps satisfy the rule gets a completion and the capstone,
+   * once. Runs inside the caller's transaction.
+   */
+  function complete(candidates: Array<{ pathway: Pathway; email: string }>, options: { notify: boolean }): void {
+    const now = ctx.now();
+    const nowIso = now.toISOString();
     const capstones: Assertion[] = [];
-    for (const { pathway, email } of candidates.values()) {
+    for (const { pathway, email } of candidates) {
       const done = repos.pathways.completion(pathway.id, email);
       const held = repos.pathways.heldBadges(pathway.id, email, nowIso);
       if (!satisfies(pathway, held)) continue;
@@ -109,6 +120,12 @@ export function pathwaysService(
     if (options.notify) deps.mail?.enqueueAwardEmails(capstones);
     // A capstone is an award like any other: it may complete a further pathway.
     for (const hook of hooks.afterAward) hook(capstones, options);
+  }
+
+  /** Applies the rule to awards made before the pathway existed (or before its steps' issuers agreed). */
+  function applyToExistingAwards(pathway: Pathway): void {
+    const emails = repos.pathways.holders(pathway.id, ctx.now().toISOString());
+    complete(emails.map((email) => ({ pathway, email })), { notify: Boolean(deps.mail) });
   }
 
   function capstoneAward(pathway: Pathway, capstone: BadgeClass, email: string, held: Map<string, string>, now: Date): Assertion {
@@ -162,16 +179,18 @@ export function pathwaysService(
   }
 
   function stepsOf(pathway: Pathway): PathwayStepView[] {
+    const counted = repos.pathways.countedSteps(pathway.id);
     return pathway.steps.flatMap((s) => {
       const badge = repos.badgeClasses.findById(s.badgeClassId);
       if (!badge || badge.deletedAt) return [];
-      return [{ badge, issuerName: repos.issuers.findById(badge.issuerId)?.name ?? '', groupLabel: s.groupLabel, position: s.position }];
+      return [{ badge, issuerName: repos.issuers.findById(badge.issuerId)?.name ?? '', groupLabel: s.groupLabel, position: s.position, counted: counted.has(badge.id) }];
     });
   }
 
   return {
     requirePathway,
     stepsOf,
+    applyToExistingAwards,
     findPublic: (id: string) => repos.pathways.findById(id),
     listForIssuer: (issuerId: string) => repos.pathways.listForIssuer(issuerId),
     completions: (pathwayId: string) => repos.pathways.completions(pathwayId),
@@ -210,6 +229,11 @@ export function pathwaysService(
         const badge = repos.badgeClasses.findById(s.badgeId);
         if (!badge || badge.deletedAt) fields[`badgeIds.${i}`] ??= `No badge on this Kiln has the id ${s.badgeId.slice(0, 80)}.`;
         else if (seen.has(s.badgeId)) fields[`badgeIds.${i}`] ??= `${badge.name} is listed twice.`;
+        else if (badge.issuerId !== issuerId && !repos.issuerAgreements.isAccepted(issuerId, badge.issuerId)) {
+          // Another issuer's badge counts only with its owner's consent (an accepted agreement).
+          const owner = repos.issuers.findById(badge.issuerId)?.name ?? 'another issuer';
+          fields[`badgeIds.${i}`] ??= `${badge.name} belongs to ${owner}, which has not agreed to let this issuer use its badges in pathways. Ask its owner on the Agreements page.`;
+        }
         seen.add(s.badgeId);
       });
       if (input.rule.type === 'atLeast' && input.rule.n > steps.length) fields['rule.n'] = `At most ${steps.length}: the pathway has ${steps.length} badge(s).`;
@@ -234,7 +258,11 @@ export function pathwaysService(
         updatedAt: now,
         steps: steps.map((s, i) => ({ badgeClassId: s.badgeId, position: i + 1, groupLabel: s.group })),
       };
-      db.transaction(() => repos.pathways.insert(pathway))();
+      // Awards made before the pathway existed count: learners who already satisfy it complete it now.
+      db.transaction(() => {
+        repos.pathways.insert(pathway);
+        applyToExistingAwards(pathway);
+      })();
       return pathway;
     },
 

@@ -36,6 +36,8 @@ import { qualityAdminPages } from './pages/quality-admin.js';
 import { pathwayPages } from './pages/pathways.js';
 import { endorsementApi } from './api/endorsements.js';
 import { pathwayApi } from './api/pathways.js';
+import { issuerAgreementPages } from './pages/issuer-agreements.js';
+import { issuerAgreementApi } from './api/issuer-agreements.js';
 import { workshopApi } from './api/workshops.js';
 import { certificatePages } from './pages/certificates.js';
 import { learnerPages, requireLearner } from './pages/learners.js';
@@ -65,6 +67,7 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   const canvas = canvasPages(services);
   const quality = { hosted: endorsementDocuments(services, cache), pages: endorsementPages(services), admin: qualityAdminPages(services), api: endorsementApi(services) };
   const paths = { pages: pathwayPages(services), api: pathwayApi(services) };
+  const agreements = { pages: issuerAgreementPages(services), api: issuerAgreementApi(services) };
   const api = { issuers: issuerApi(services), badges: badgeClassApi(services), assertions: assertionApi(services) };
   const bulk = { pages: bulkAwardPages(services), api: bulkAwardApi(services) };
   const mail = mailPages(services);
@@ -253,6 +256,11 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   router.post('/manage/issuers/:issuerId/pathways', requireUser, requireIssuerRole('editor'), paths.pages.create);
   router.get('/manage/pathways/:pathwayId', requireUser, paths.pages.show);
   router.post('/manage/pathways/:pathwayId/completions/:completionId/resolve', requireUser, paths.pages.resolve);
+  // Cross-issuer agreements: another issuer's badges count as pathway steps only once its owner accepts (owners only)
+  router.get('/manage/issuers/:issuerId/agreements', requireUser, requireIssuerRole('owner'), agreements.pages.list);
+  router.post('/manage/issuers/:issuerId/agreements', requireUser, requireIssuerRole('owner'), agreements.pages.request);
+  router.post('/manage/agreements/:agreementId/accept', requireUser, agreements.pages.accept);
+  router.post('/manage/agreements/:agreementId/withdraw', requireUser, agreements.pages.withdraw);
 
   // JSON API: bearer tokens only; errors are {"error":{code,message,details}}
   const v1 = express.Router();
@@ -291,6 +299,10 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   v1.post('/endorsements/:endorsementId/withdraw', quality.api.withdraw);
   v1.post('/pathways', paths.api.create);
   v1.get('/pathways/:pathwayId', paths.api.get);
+  v1.get('/issuers/:issuerId/agreements', agreements.api.list);
+  v1.post('/issuers/:issuerId/agreements', agreements.api.request);
+  v1.post('/agreements/:agreementId/accept', agreements.api.accept);
+  v1.post('/agreements/:agreementId/withdraw', agreements.api.withdraw);
   // Workshop claim sessions (awarders and up): the claim code is in the bodies, never in an API URL
   v1.post('/badges/:badgeId/sessions', workshopsApi.create);
   v1.get('/badges/:badgeId/sessions', workshopsApi.list);
