@@ -28,7 +28,12 @@ describe('pathways and capstones', () => {
         .body as { id: string };
     const b = await more('Communication');
     const capstone = await more('Employability passport');
-    const foreign = (await givenBadge(t, otherToken, { name: 'First aid' })).badge as { id: string };
+    const other = await givenBadge(t, otherToken, { name: 'First aid' });
+    const foreign = other.badge as { id: string };
+    // Another issuer's badge counts only once its owner accepted an agreement (issue 18).
+    const asked = await post(`/api/v1/issuers/${issuerId}/agreements`, { stepIssuerId: other.issuer.id });
+    expect(asked.status).toBe(201);
+    expect((await post(`/api/v1/agreements/${asked.body.id}/accept`, {}, otherToken)).status).toBe(200);
     const res = await post('/api/v1/pathways', {
       name: 'Employability passport',
       issuerId,
