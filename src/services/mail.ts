@@ -34,9 +34,6 @@ export const AwardEmailInput = z.object({
   body: text.required('A message', 20000),
 });
 
-// Values typed by learners (names) must not become Markdown: every ASCII punctuation mark is escaped.
-const escapeMarkdown = (value: string) => value.replace(/[\\`*_{}[\]()#+\-.!|<>~&"'=:]/g, (c) => `\\${c}`);
-
 function fill(template: string, values: Record<Placeholder, string>, escape: (v: string) => string): string {
   return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) =>
     (PLACEHOLDERS as readonly string[]).includes(name) ? escape(values[name as Placeholder]) : whole,
@@ -46,14 +43,43 @@ function fill(template: string, values: Record<Placeholder, string>, escape: (v:
 const htmlPage = (inner: string) =>
   `<!doctype html><html><head><meta charset="utf-8"></head><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40em">${inner}</body></html>`;
 
+type Token = ReturnType<typeof markdown.parse>[number];
+
+/**
+ * The HTML body. Values typed by learners and awarders (names from claims, CSV, the API) must never become markup or
+ * links: the template is parsed (and linkified) as the issuer wrote it, with only Kiln's own award link put in first;
+ * every other placeholder is filled into the parsed text afterwards, where the renderer escapes it and linkify has
+ * already run. In a link's address a value stays a percent-encoded part of the issuer's own address.
+ */
+function renderHtml(body: string, values: Record<Placeholder, string>): string {
+  // The only value that may be a link: Kiln generates it. Anything but a plain http(s) address is left as text.
+  const ownLinks = (name: string, whole: string) => (name === 'awardUrl' && /^https?:\/\/[\w.:/-]+$/.test(values.awardUrl) ? values.awardUrl : whole);
+  const source = body.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) => ownLinks(name, whole));
+  const tokens = markdown.parse(source, {});
+  const inText = (text: string) => fill(text, values, (v) => v);
+  const inAddress = (address: string) =>
+    address.replace(/(?:\{|%7B)(?:\{|%7B)\s*(\w+)\s*(?:\}|%7D)(?:\}|%7D)/gi, (whole, name: string) =>
+      (PLACEHOLDERS as readonly string[]).includes(name) ? encodeURIComponent(values[name as Placeholder]) : whole,
+    );
+  const visit = (list: Token[]) => {
+    for (const token of list) {
+      if (token.type === 'text' || token.type === 'code_inline' || token.type === 'code_block' || token.type === 'fence') token.content = inText(token.content);
+      if (token.attrs) token.attrs = token.attrs.map(([k, v]) => [k, k === 'href' || k === 'src' ? inAddress(String(v)) : inText(String(v))]);
+      if (token.children) visit(token.children);
+    }
+  };
+  visit(tokens);
+  return markdown.renderer.render(tokens, markdown.options, {});
+}
+
 /** A subject, a plain-text body and an HTML body from a Markdown template. Pure: the preview shows exactly this. */
 export function renderEmail(template: { subject: string; body: string }, values: Record<Placeholder, string>) {
-  const urlSafe = (v: string) => (/^https?:\/\/[\w.:/-]+$/.test(v) ? v : escapeMarkdown(v));
+  const html = renderHtml(template.body, values);
   return {
     subject: fill(template.subject, values, (v) => v).replace(/[\r\n]+/g, ' ').slice(0, 250),
     text: fill(template.body, values, (v) => v),
-    html: htmlPage(markdown.render(fill(template.body, values, urlSafe))),
-    htmlFragment: markdown.render(fill(template.body, values, urlSafe)),
+    html: htmlPage(html),
+    htmlFragment: html,
   };
 }
 
