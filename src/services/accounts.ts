@@ -40,21 +40,31 @@ export function accountsService(ctx: ServiceContext) {
   return {
     signupOpenTo,
 
+    /**
+     * Hashing the password takes tens of milliseconds and other requests run meanwhile, so what was checked before it
+     * (sign-up open to whom, the invitation still unused, no account yet) is decided again inside the transaction that
+     * writes the account: the invitation is used up there by a conditional update, and the first account is whichever
+     * transaction finds the table empty. Only one of many concurrent requests can win either.
+     */
     async signUp(raw: unknown): Promise<User> {
       const input = parseInput(SignUpInput, raw);
-      const mode = signupOpenTo();
-      if (mode === 'closed') throw new AppError(403, 'signup_closed', 'Sign-up is closed on this Kiln. Ask its administrator for an account.');
       const invitationHash = input.invitation ? sha256(input.invitation) : '';
-      if (mode === 'invite' && !repos.invitations.isOpen(invitationHash)) {
-        throw new ValidationError({ invitation: 'This invitation code is not valid or has been used.' });
-      }
+      const refuse = (mode: 'open' | 'invite' | 'closed') => {
+        if (mode === 'closed') throw new AppError(403, 'signup_closed', 'Sign-up is closed on this Kiln. Ask its administrator for an account.');
+        if (mode === 'invite') throw new ValidationError({ invitation: 'This invitation code is not valid or has been used.' });
+      };
+      // An early answer for the common case, before the expensive hash; the decision itself comes below.
+      const early = signupOpenTo();
+      if (early === 'closed' || (early === 'invite' && !repos.invitations.isOpen(invitationHash))) refuse(early);
       const passwordHash = await hash(input.password);
       return db.transaction(() => {
+        const mode = signupOpenTo();
+        if (mode === 'closed') refuse(mode);
         if (repos.users.findByEmail(input.email)) {
           throw new ValidationError({ email: 'An account with this email already exists. Sign in instead.' });
         }
         const user = insertUser(input.email, passwordHash, repos.users.count() === 0);
-        if (mode === 'invite') repos.invitations.markUsed(invitationHash, user.id, user.createdAt);
+        if (mode === 'invite' && !repos.invitations.markUsed(invitationHash, user.id, user.createdAt)) refuse(mode);
         return user;
       })();
     },
@@ -64,7 +74,10 @@ export function accountsService(ctx: ServiceContext) {
       const input = parseInput(z.object({ email: email(), password, admin: z.boolean() }), raw);
       if (repos.users.findByEmail(input.email)) throw new ValidationError({ email: 'An account with this email already exists.' });
       const passwordHash = await hash(input.password);
-      return insertUser(input.email, passwordHash, input.admin || repos.users.count() === 0);
+      return db.transaction(() => {
+        if (repos.users.findByEmail(input.email)) throw new ValidationError({ email: 'An account with this email already exists.' });
+        return insertUser(input.email, passwordHash, input.admin || repos.users.count() === 0);
+      })();
     },
 
     /** null for any failure: callers show one generic message. */
