@@ -12,7 +12,7 @@ import { createRepos } from './repos/index.js';
 import { createServiceContext } from './services/context.js';
 import { createServices, type Services } from './services/index.js';
 import { MAX_UPLOAD_BYTES } from './services/images.js';
-import { createPassport } from './web/auth.js';
+import { createPassport, knownBrowsers } from './web/auth.js';
 import { errorHandler, notFoundHandler } from './web/error-handler.js';
 import { PublicCache } from './web/public-cache.js';
 import { buildRoutes, type RouteInfo } from './web/routes.js';
@@ -47,9 +47,9 @@ export function createApp(deps: AppDeps): Kiln {
   const logger = deps.logger ?? pino({ level: 'silent' });
   const services = createServices(createServiceContext(db, createRepos(db), config, deps.now));
   const cache = new PublicCache();
-  const passport = createPassport(services.accounts);
-  const csrf = createCsrf();
   const secure = config.publicUrl.startsWith('https:');
+  const passport = createPassport(services.accounts, knownBrowsers(deps.sessionSecret, secure));
+  const csrf = createCsrf();
 
   const app = express();
   app.set('trust proxy', config.trustProxy);

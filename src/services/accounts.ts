@@ -21,6 +21,28 @@ export const PasswordChangeInput = z
 
 export const TokenInput = z.object({ name: z.string().trim().min(1, 'Give the token a name.').max(100, 'At most 100 characters.') });
 
+/** Failed logins an account may have before it must wait. */
+export const LOGIN_FREE_FAILURES = 5;
+const LOGIN_FIRST_WAIT_MS = 30_000;
+const LOGIN_MAX_WAIT_MS = 15 * 60_000;
+const LOGIN_FAILURES_FORGOTTEN_MS = 24 * 3_600_000;
+
+/** How long an account waits after its nth failure: nothing within the budget, then 30 s doubling to 15 minutes. */
+export function loginWaitMs(failures: number): number {
+  if (failures <= LOGIN_FREE_FAILURES) return 0;
+  return Math.min(LOGIN_MAX_WAIT_MS, LOGIN_FIRST_WAIT_MS * 2 ** Math.min(failures - LOGIN_FREE_FAILURES - 1, 20));
+}
+const backOffUntil = (failures: number, at: Date) => {
+  const wait = loginWaitMs(failures);
+  return wait === 0 ? null : new Date(at.getTime() + wait).toISOString();
+};
+
+/** A user, or none; `retryAfterSeconds` when the account is waiting out its back-off (no password was checked). */
+export interface LoginResult {
+  user: User | null;
+  retryAfterSeconds: number | null;
+}
+
 // Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
 let dummyHash: Promise<string> | null = null;
 const sha256 = (value: string) => crypto.createHash('sha256').update(value).digest('hex');
@@ -80,15 +102,39 @@ export function accountsService(ctx: ServiceContext) {
       })();
     },
 
-    /** null for any failure: callers show one generic message. */
-    async authenticate(emailAddress: string, plain: string): Promise<User | null> {
-      const user = repos.users.findByEmail(emailAddress.trim().toLowerCase());
+    /**
+     * A login attempt. Besides the per-address limit (routes.ts), each account has a failure budget: after
+     * LOGIN_FREE_FAILURES failures the next ones make it wait, doubling from 30 s up to 15 minutes, and the count is
+     * forgotten a day after the last failure. Unknown emails are counted exactly like known ones (same answers, same
+     * work: one argon2 verify), so the budget tells nothing about which accounts exist. While an account waits, no
+     * password is checked at all, except from a browser that signed in to it before (`knownBrowser`): an attacker can
+     * slow an account down but never lock its owner out.
+     */
+    async authenticate(emailAddress: string, plain: string, options: { knownBrowser?: boolean } = {}): Promise<LoginResult> {
+      const normalised = emailAddress.trim().toLowerCase();
+      const key = sha256(`login:${normalised}`);
+      const now = ctx.now();
+      const budget = repos.loginFailures.find(key);
+      if (budget?.blockedUntil && Date.parse(budget.blockedUntil) > now.getTime() && !options.knownBrowser) {
+        return { user: null, retryAfterSeconds: Math.ceil((Date.parse(budget.blockedUntil) - now.getTime()) / 1000) };
+      }
+      const user = repos.users.findByEmail(normalised);
+      let ok = false;
       if (!user) {
         dummyHash ??= hash('not-a-real-password');
         await verify(await dummyHash, plain);
-        return null;
+      } else ok = await verify(user.passwordHash, plain);
+      const at = ctx.now();
+      if (ok) {
+        repos.loginFailures.clear(key);
+        return { user: user!, retryAfterSeconds: null };
       }
-      return (await verify(user.passwordHash, plain)) ? user : null;
+      db.transaction(() => {
+        repos.loginFailures.prune(new Date(at.getTime() - LOGIN_FAILURES_FORGOTTEN_MS).toISOString());
+        const failures = (repos.loginFailures.find(key)?.failures ?? 0) + 1;
+        repos.loginFailures.save(key, { failures, lastFailureAt: at.toISOString(), blockedUntil: backOffUntil(failures, at) });
+      })();
+      return { user: null, retryAfterSeconds: null };
     },
 
     async changePassword(userId: string, raw: unknown): Promise<void> {

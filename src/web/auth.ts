@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
@@ -19,11 +20,39 @@ declare global {
 /** One passport instance per app, so tests can build several apps side by side. */
 export type KilnPassport = ReturnType<typeof createPassport>;
 
-export function createPassport(accounts: AccountsService) {
+const KNOWN_BROWSER_COOKIE = 'kiln.known';
+
+/**
+ * A browser that signed in to an account before carries a cookie (an HMAC of the account's email, sent only to
+ * /login), so that account's login back-off never shuts out its owner's own browser (services/accounts.ts).
+ */
+export function knownBrowsers(secret: string, secure: boolean) {
+  const key = crypto.createHmac('sha256', secret).update('kiln known-browser cookie').digest();
+  const mark = (email: string) => crypto.createHmac('sha256', key).update(email.trim().toLowerCase()).digest('base64url');
+  return {
+    isKnown(req: Request, email: string): boolean {
+      const value = /(?:^|;\s*)kiln\.known=([\w-]{43})(?:;|$)/.exec(req.headers.cookie ?? '')?.[1];
+      const expected = Buffer.from(mark(email));
+      return value !== undefined && crypto.timingSafeEqual(Buffer.from(value), expected);
+    },
+    remember(res: Response, email: string): void {
+      res.cookie(KNOWN_BROWSER_COOKIE, mark(email), { httpOnly: true, sameSite: 'lax', secure, path: '/login', maxAge: 180 * 86_400_000 });
+    },
+  };
+}
+
+/** Passed to the login page when the account is waiting out its back-off. */
+export interface LoginInfo {
+  retryAfterSeconds: number | null;
+}
+
+export function createPassport(accounts: AccountsService, known: ReturnType<typeof knownBrowsers>) {
   const instance = new passport.Passport();
   instance.use(
-    new LocalStrategy({ usernameField: 'email', passwordField: 'password' }, (email, password, done) => {
-      accounts.authenticate(email, password).then((user) => done(null, user ? publicUser(user) : false), done);
+    new LocalStrategy({ usernameField: 'email', passwordField: 'password', passReqToCallback: true }, (req, email, password, done) => {
+      accounts
+        .authenticate(email, password, { knownBrowser: known.isKnown(req, email) })
+        .then(({ user, retryAfterSeconds }) => done(null, user ? publicUser(user) : false, { message: '', retryAfterSeconds } as LoginInfo & { message: string }), done);
     }),
   );
   instance.serializeUser((user, done) => done(null, user.id));
@@ -32,7 +61,7 @@ export function createPassport(accounts: AccountsService) {
     // A deleted account simply ends the session.
     done(null, user ? publicUser(user) : false);
   });
-  return instance;
+  return Object.assign(instance, { knownBrowsers: known });
 }
 
 const publicUser = (user: User): Express.User => ({ id: user.id, email: user.email, isAdmin: user.isAdmin });

@@ -98,7 +98,8 @@ describe('accounts', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {
       const { cookie, csrf } = await visit(t, '/login', from);
-      const res = await send(t, { path: '/login', from, cookie, headers: { 'X-Forwarded-For': `198.51.100.${i + 1}` }, form: { _csrf: csrf, email: owner.email, password: `wrong ${i}` } });
+      // A different email each time, so the per-account budget (issue 18) plays no part: this is the per-address limit.
+      const res = await send(t, { path: '/login', from, cookie, headers: { 'X-Forwarded-For': `198.51.100.${i + 1}` }, form: { _csrf: csrf, email: `guess${i}@nowhere.example.org`, password: `wrong ${i}` } });
       statuses.push(res.status);
     }
     const { cookie, csrf } = await visit(t, '/login', from);
@@ -113,29 +114,51 @@ describe('accounts', () => {
     expect(otherClient.status).toBe(401);
   });
 
+  it('slows one account down when guesses come from many addresses (per-account back-off), the same for an unknown email', async () => {
+    const run = async (email: string, password: string) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const from = nextClient();
+        const { cookie, csrf } = await visit(t, '/login', from);
+        statuses.push((await send(t, { path: '/login', from, cookie, form: { _csrf: csrf, email, password: i < 6 ? `wrong ${i}` : password } })).status);
+      }
+      return statuses;
+    };
+    const victim = await t.kiln.services.accounts.addUser({ email: 'victim@accounts.example.org', password: 'the right password', admin: false });
+    const known = await run(victim.email, 'the right password');
+    const unknown = await run('no-account@accounts.example.org', 'the right password');
+    reportFigure('login-account-backoff', { addresses: 8, known, unknown, freeFailures: 5, firstWaitSeconds: 30, maxWaitMinutes: 15 });
+    // Six failures from six addresses, then even the right password waits (429), from any new address.
+    expect(known).toEqual([401, 401, 401, 401, 401, 401, 429, 429]);
+    expect(unknown).toEqual(known);
+  });
+
   it('gives known and unknown emails the same login answer, in the same time (median difference under 10 ms over 50 trials)', async () => {
+    // One failure per account, known or not, so each trial is a first failure within its per-account budget.
+    const accounts: string[] = [];
+    for (let i = 0; i < 53; i++) accounts.push((await t.kiln.services.accounts.addUser({ email: `timed${i}@accounts.example.org`, password: 'a long enough password', admin: false })).email);
     const trial = async (email: string) => {
       const from = nextClient();
       const { cookie, csrf } = await visit(t, '/login', from);
       return send(t, { path: '/login', from, cookie, form: { _csrf: csrf, email, password: 'not my password at all' } });
     };
-    for (let i = 0; i < 3; i++) await trial(i % 2 ? owner.email : `warm${i}@nowhere.example.org`);
+    for (let i = 0; i < 3; i++) await trial(i % 2 ? accounts[50 + i]! : `warm${i}@nowhere.example.org`);
     const known: Answer[] = [];
     const unknown: Answer[] = [];
     for (let i = 0; i < 50; i++) {
       // Interleaved, in alternating order, so drift in machine load falls on both alike.
       if (i % 2) {
-        known.push(await trial(owner.email));
+        known.push(await trial(accounts[i]!));
         unknown.push(await trial(`nobody${i}@nowhere.example.org`));
       } else {
         unknown.push(await trial(`nobody${i}@nowhere.example.org`));
-        known.push(await trial(owner.email));
+        known.push(await trial(accounts[i]!));
       }
     }
     const difference = Math.abs(median(known.map((a) => a.ms)) - median(unknown.map((a) => a.ms)));
     reportFigure('login-timing', { trials: 50, knownMedianMs: +median(known.map((a) => a.ms)).toFixed(2), unknownMedianMs: +median(unknown.map((a) => a.ms)).toFixed(2), differenceMs: +difference.toFixed(2) });
     expect(known.every((a) => a.status === 401)).toBe(true);
-    for (let i = 0; i < 50; i++) expect(shape(unknown[i]!, `nobody${i}@nowhere.example.org`)).toEqual(shape(known[i]!, owner.email));
+    for (let i = 0; i < 50; i++) expect(shape(unknown[i]!, `nobody${i}@nowhere.example.org`)).toEqual(shape(known[i]!, accounts[i]!));
     expect(difference).toBeLessThan(10);
   }, 120_000);
 

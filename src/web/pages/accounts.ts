@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 
 import { AppError } from '../../errors.js';
 import type { Services } from '../../services/index.js';
-import { currentUser, safeNext, type KilnPassport } from '../auth.js';
+import { currentUser, safeNext, type KilnPassport, type LoginInfo } from '../auth.js';
 import { formContext } from '../forms.js';
 
 const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>;
@@ -37,18 +37,25 @@ export function accountPages(services: Services, passport: KilnPassport) {
     },
 
     login(req: Request, res: Response, next: NextFunction) {
-      passport.authenticate('local', (err: unknown, user: Express.User | false) => {
+      passport.authenticate('local', (err: unknown, user: Express.User | false, info?: LoginInfo) => {
         if (err) return next(err);
         if (!user) {
-          // One message whatever was wrong; 401 so the rate limiter counts it.
-          res.status(401).render('accounts/login', {
+          const waiting = info?.retryAfterSeconds ?? null;
+          // One message whatever was wrong (401 so the rate limiter counts it); 429 while the account waits out its
+          // back-off, the same for an email that has no account.
+          if (waiting !== null) res.set('Retry-After', String(waiting));
+          res.status(waiting !== null ? 429 : 401).render('accounts/login', {
             title: 'Sign in',
             next: safeNext(body(req).next),
             values: { email: body(req).email },
-            formError: 'Email or password is incorrect.',
+            formError:
+              waiting !== null
+                ? `Too many failed sign-ins for this account. Wait ${waiting > 90 ? `${Math.ceil(waiting / 60)} minutes` : `${waiting} seconds`} and try again, or sign in from a browser you have used for this account before.`
+                : 'Email or password is incorrect.',
           });
           return;
         }
+        passport.knownBrowsers.remember(res, user.email);
         logIn(req, user).then(() => res.redirect(303, safeNext(body(req).next)), next);
       })(req, res, next);
     },
