@@ -50,7 +50,8 @@ describe('accounts', () => {
     const csrf = await csrfFrom(agent, '/login');
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {
-      statuses.push((await agent.post('/login').type('form').send({ _csrf: csrf, email: 'x@example.org', password: 'nope nope nope' })).status);
+      // A different email each time: one account's own budget (login-backoff.test.ts) would answer 429 sooner.
+      statuses.push((await agent.post('/login').type('form').send({ _csrf: csrf, email: `x${i}@example.org`, password: 'nope nope nope' })).status);
     }
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(statuses[10]).toBe(429);
