@@ -88,7 +88,9 @@ export function learnersService(ctx: ServiceContext, mail: MailService) {
       const collection = requireCollection(collectionId, owner);
       const input = parseInput(CollectionInput, raw);
       const own = new Set(repos.learners.awardsFor(owner).map((a) => a.id));
-      const wanted = new Set(assertionIds.filter((id) => own.has(id)));
+      // Someone else's award is refused, not skipped, so a crafted form changes nothing at all.
+      if (assertionIds.some((id) => !own.has(id))) throw notFound('Badge');
+      const wanted = new Set(assertionIds);
       const now = ctx.now().toISOString();
       db.transaction(() => {
         repos.learners.updateCollection(collection.id, input.name, input.description, now);

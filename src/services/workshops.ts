@@ -193,15 +193,18 @@ export function workshopsService(ctx: ServiceContext, issuers: IssuersService, b
     approve(sessionId: string, userId: string, claimIds: string[] | 'all'): number {
       const { session } = requireSession(sessionId, userId);
       const claims = repos.claims.listForSession(session.id).filter((c) => claimIds === 'all' || claimIds.includes(c.id));
-      if (claimIds !== 'all' && claims.length === 0) throw new ValidationError({ ids: 'Choose at least one learner to approve.' });
+      if (claimIds !== 'all' && claimIds.length === 0) throw new ValidationError({ ids: 'Choose at least one learner to approve.' });
+      // An id from another session (or another issuer) is refused outright rather than skipped: nothing changes.
+      if (claimIds !== 'all' && claims.length !== new Set(claimIds).size) throw notFound('Claim');
       return db.transaction(() => approveClaims(session, userId, claims).length)();
     },
 
     reject(sessionId: string, userId: string, claimIds: string[]): number {
       const { session } = requireSession(sessionId, userId);
       if (claimIds.length === 0) throw new ValidationError({ ids: 'Choose at least one learner to decline.' });
+      if (claimIds.some((id) => repos.claims.findById(id)?.sessionId !== session.id)) throw notFound('Claim');
       const at = ctx.now().toISOString();
-      return db.transaction(() => claimIds.filter((id) => repos.claims.findById(id)?.sessionId === session.id && repos.claims.reject(id, at)).length)();
+      return db.transaction(() => claimIds.filter((id) => repos.claims.reject(id, at)).length)();
     },
 
     setOptions(sessionId: string, userId: string, raw: unknown): void {

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csrfFrom, type Agent } from '../helpers/app.js';
-import { COVERAGE, fillPath, paramsOf, routeKey, tableProblems, type Coverage } from './helpers/route-table.js';
+import { COVERAGE, FOREIGN_BODIES, fillPath, foreignBodyProblems, paramsOf, routeKey, tableProblems, type Coverage, type OwnIds } from './helpers/route-table.js';
 import { buildWorld, snapshot, type Ids, type World } from './helpers/world.js';
 
 /*
@@ -228,6 +228,41 @@ describe('every route of the router, against a world with one of every object', 
       expect(snapshot(w.t)).toEqual(before);
     });
 
+    it("answers 404, or 400/422 naming the field, on every write route whose body names another issuer's object, changing nothing", async () => {
+      expect(foreignBodyProblems(routes)).toEqual([]);
+      const own: OwnIds = { ...w.b, collectionId: w.otherLearner.collectionId };
+      const csrfB = await csrfFrom(w.memberB.agent, '/account');
+      const csrfLearner = await csrfFrom(w.otherLearner.agent, '/learner');
+      const before = snapshot(w.t);
+      let checks = 0;
+      const named = routes.filter((r) => changing(r) && FOREIGN_BODIES[routeKey(r)]?.kind === 'names');
+      for (const route of named) {
+        const entry = FOREIGN_BODIES[routeKey(route)] as Extract<(typeof FOREIGN_BODIES)[string], { kind: 'names' }>;
+        // On B's own objects (or the other learner's own collection): the only foreign thing is in the body.
+        const path = fillPath(route.path, cov(route), own);
+        for (const body of entry.bodies(w.a, own)) {
+          const what = `${routeKey(route)} with ${JSON.stringify(body)}`;
+          if (isApi(route)) {
+            const res = await request(w.t.server)[m(route)](path).set('Authorization', `Bearer ${w.memberB.token}`).send(body);
+            expect([404, 422], `${what}: ${res.status} ${JSON.stringify(res.body)}`).toContain(res.status);
+            // A 422 must be about the foreign id, not some other field the body lacked.
+            const idFields = Object.keys(body).filter((k) => /Id$|Ids$/.test(k));
+            if (res.status === 422) expect(Object.keys(res.body.error.details).some((k) => idFields.some((f) => k.startsWith(f))), what).toBe(true);
+          } else {
+            const agent = entry.as === 'otherLearner' ? w.otherLearner.agent : w.memberB.agent;
+            const res = await agent[m(route)](path).set('Accept', 'text/html').type('form').send({ _csrf: entry.as ? csrfLearner : csrfB, ...body });
+            expect([400, 404], `${what}: ${res.status}`).toContain(res.status);
+          }
+          checks++;
+        }
+      }
+      expect(snapshot(w.t)).toEqual(before);
+      expect(named.length).toBeGreaterThanOrEqual(14);
+      figures.foreignBodyRoutes = named.length;
+      figures.foreignBodyChecks = checks;
+      figures.writeRoutesDeclared = routes.filter(changing).length;
+    });
+
     it('gets 404 for another user’s API token, and 403 on every site-admin route, changing nothing', async () => {
       const csrf = await csrfFrom(w.memberB.agent, '/account');
       const before = snapshot(w.t);
@@ -253,12 +288,12 @@ describe('every route of the router, against a world with one of every object', 
         expect(res.status, routeKey(route)).toBe(404);
       }
       expect(snapshot(w.t)).toEqual(before);
-      // Their own collection cannot take in someone else's award either.
+      // Their own collection cannot take in someone else's award either: refused (404), not silently skipped.
       const own = await w.otherLearner.agent
         .post(`/learner/collections/${w.otherLearner.collectionId}`)
         .type('form')
         .send({ _csrf: csrf, name: 'Mine', ids: [w.a.learnerAssertionId] });
-      expect(own.status).toBe(303);
+      expect(own.status).toBe(404);
       const items = w.t.db.prepare('SELECT assertion_id FROM collection_items WHERE collection_id = ?').pluck().all(w.otherLearner.collectionId);
       expect(items).toEqual([]);
       figures.learnerScopedRoutes = scoped.length;

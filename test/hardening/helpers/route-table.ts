@@ -1,4 +1,4 @@
-import type { Ids } from './world.js';
+import type { Ids, World } from './world.js';
 
 /*
  * How every route of the route table (src/web/routes.ts) is covered by test/hardening/routes.test.ts and the browser
@@ -43,6 +43,7 @@ export const PARAMS: Record<string, keyof Ids> = {
   canvasId: 'canvasId',
   frameworkId: 'frameworkId',
   tokenId: 'tokenId',
+  agreementId: 'agreementId',
 };
 
 const hosted = (what: string): Coverage => ({ kind: 'public', reason: `hosted ${what}: verifiers and learners fetch it without an account (DESIGN.md public URLs)` });
@@ -205,6 +206,10 @@ export const COVERAGE: Record<string, Coverage> = {
   'POST /manage/issuers/:issuerId/pathways': issuer,
   'GET /manage/pathways/:pathwayId': issuer,
   'POST /manage/pathways/:pathwayId/completions/:completionId/resolve': issuer,
+  'GET /manage/issuers/:issuerId/agreements': issuer,
+  'POST /manage/issuers/:issuerId/agreements': issuer,
+  'POST /manage/agreements/:agreementId/accept': issuer,
+  'POST /manage/agreements/:agreementId/withdraw': issuer,
 
   'POST /api/v1/badges/:badgeId/assertions/bulk': issuer,
   'GET /verify': { kind: 'public', reason: 'the public verifier: anyone may check a badge' },
@@ -244,6 +249,10 @@ export const COVERAGE: Record<string, Coverage> = {
   'POST /api/v1/endorsements/:endorsementId/withdraw': issuer,
   'POST /api/v1/pathways': account,
   'GET /api/v1/pathways/:pathwayId': issuer,
+  'GET /api/v1/issuers/:issuerId/agreements': issuer,
+  'POST /api/v1/issuers/:issuerId/agreements': issuer,
+  'POST /api/v1/agreements/:agreementId/accept': issuer,
+  'POST /api/v1/agreements/:agreementId/withdraw': issuer,
   'POST /api/v1/badges/:badgeId/sessions': issuer,
   'GET /api/v1/badges/:badgeId/sessions': issuer,
   'GET /api/v1/sessions/:sessionId': issuer,
@@ -251,6 +260,146 @@ export const COVERAGE: Record<string, Coverage> = {
   'POST /api/v1/sessions/:sessionId/claims/:claimId/decline': issuer,
   'POST /api/v1/sessions/:sessionId/close': issuer,
 };
+
+/** Issuer B's own objects, the containers of the "body names another issuer's object" checks. */
+export type OwnIds = World['b'] & { collectionId: string };
+
+/**
+ * How each write route takes ids in its body (issue 18, item 8). `names`: bodies that name issuer A's objects, sent by
+ * B's member (or another learner) on B's own objects; each must answer 404, or 400/422 naming the field, and change
+ * nothing. `none`: why the body holds no other issuer's object. A write route without a line fails the suite.
+ */
+export type ForeignBody =
+  | { kind: 'names'; bodies: (a: Ids, b: OwnIds) => Array<Record<string, unknown>>; as?: 'otherLearner' }
+  | { kind: 'none'; reason: string };
+
+const none = (reason: string): ForeignBody => ({ kind: 'none', reason });
+const noIds = none('no ids in the body: only text, dates, options or a file');
+const pathIdsOnly = none('every id is in the path (the mixed-id checks cover them)');
+const adminOnly = none('site administrators only; other users get 403 (checked above)');
+const accountOnly = none('acts on the signed-in user’s own account; no issuer object in the body');
+const anonymous = none('public flow keyed by a secret or a code in the path; no issuer ids in the body');
+const designFields = { title: 'Mine now', shape: 'circle', background: '#1d4ed8', border: '#facc15', icon: 'star' };
+
+export const FOREIGN_BODIES: Record<string, ForeignBody> = {
+  'POST /signup': anonymous,
+  'POST /login': anonymous,
+  'POST /logout': anonymous,
+  'POST /account/password': accountOnly,
+  'POST /account/tokens': accountOnly,
+  'POST /account/tokens/:tokenId/revoke': accountOnly,
+  'POST /admin/invitations': adminOnly,
+  'POST /manage/issuers': none('creates a new issuer of the user’s own'),
+  'POST /manage/issuers/:issuerId': noIds,
+  'POST /manage/issuers/:issuerId/members': none('names a person by email (accounts are site-wide), not an issuer’s object'),
+  'POST /manage/issuers/:issuerId/members/:userId': pathIdsOnly,
+  'POST /manage/issuers/:issuerId/members/:userId/remove': pathIdsOnly,
+  'POST /manage/issuers/:issuerId/badges': { kind: 'names', bodies: (a) => [{ designId: a.designId, name: 'Copied', description: 'Copied', criteriaNarrative: 'Copied' }] },
+  'POST /manage/badges/:badgeId': noIds,
+  'POST /manage/badges/:badgeId/duplicate': pathIdsOnly,
+  'POST /manage/badges/:badgeId/archive': pathIdsOnly,
+  'POST /manage/badges/:badgeId/unarchive': pathIdsOnly,
+  'POST /manage/badges/:badgeId/delete': pathIdsOnly,
+  'POST /manage/badges/:badgeId/award': none('recipients are email addresses; evidence is a URL'),
+  'POST /manage/badges/:badgeId/revoke': { kind: 'names', bodies: (a, b) => [{ ids: [a.assertionId], reason: 'Taken' }, { ids: [b.assertionId, a.assertionId], reason: 'Taken' }] },
+  'POST /manage/assertions/:assertionId/revoke': pathIdsOnly,
+  'POST /manage/badges/:badgeId/award/bulk': none('a CSV file of emails'),
+  'POST /manage/badges/:badgeId/award/bulk/:batchId': pathIdsOnly,
+  'POST /manage/badges/:badgeId/email': noIds,
+  'POST /manage/assertions/:assertionId/resend': pathIdsOnly,
+  'POST /manage/assertions/:assertionId/correct': none('a corrected email and name'),
+  'POST /manage/badges/:badgeId/sessions': noIds,
+  'POST /manage/issuers/:issuerId/wall': noIds,
+  'POST /manage/sessions/:sessionId/approve': { kind: 'names', bodies: (a, b) => [{ ids: [a.claimId] }, { ids: [b.claimId, a.claimId] }] },
+  'POST /manage/sessions/:sessionId/reject': { kind: 'names', bodies: (a, b) => [{ ids: [a.claimId] }, { ids: [b.claimId, a.claimId] }] },
+  'POST /manage/sessions/:sessionId/options': noIds,
+  'POST /manage/sessions/:sessionId/close': pathIdsOnly,
+  'POST /manage/sessions/:sessionId/claims/:claimId/wall': pathIdsOnly,
+  'POST /claim': anonymous,
+  'POST /claim/:code': anonymous,
+  'POST /learner/sign-in': anonymous,
+  'POST /learner/sign-in/:token': anonymous,
+  'POST /learner/sign-out': anonymous,
+  'POST /learner/collections': none('a name and a description for a new collection of the learner’s own'),
+  'POST /learner/collections/:collectionId': { kind: 'names', as: 'otherLearner', bodies: (a) => [{ name: 'Taken', ids: [a.learnerAssertionId] }] },
+  'POST /learner/collections/:collectionId/delete': pathIdsOnly,
+  'POST /designer': { kind: 'names', bodies: (a, b) => [{ ...designFields, issuerId: a.issuerId }, { ...designFields, issuerId: b.issuerId, name: 'Mine', templateId: a.designId }] },
+  'POST /designer/preview': { kind: 'names', bodies: (a) => [{ ...designFields, designId: a.designId }] },
+  'POST /manage/designs/:designId': noIds,
+  'POST /manage/designs/:designId/duplicate': pathIdsOnly,
+  'POST /manage/designs/:designId/template': pathIdsOnly,
+  'POST /manage/issuers/:issuerId/canvases': { kind: 'names', bodies: (a) => [{ name: 'Mine', designId: a.designId }, { name: 'Mine', [`pathwayBadges[${a.badgeId}]`]: 'prerequisite' }] },
+  'POST /manage/canvases/:canvasId': { kind: 'names', bodies: (a) => [{ name: 'Mine', designId: a.designId }, { name: 'Mine', [`pathwayBadges[${a.badgeId}]`]: 'prerequisite' }] },
+  'POST /admin/standards': adminOnly,
+  'POST /admin/endorsers': adminOnly,
+  'POST /admin/endorsers/:issuerId/remove': adminOnly,
+  'POST /admin/alignment-frameworks': adminOnly,
+  'POST /admin/alignment-frameworks/:frameworkId/delete': adminOnly,
+  'POST /manage/badges/:badgeId/submissions': { kind: 'names', bodies: (a) => [{ standardId: a.standardId, endorserIssuerId: a.issuerId, message: 'Endorse me' }] },
+  'POST /manage/submissions/:submissionId/approve': pathIdsOnly,
+  'POST /manage/submissions/:submissionId/return': pathIdsOnly,
+  'POST /manage/submissions/:submissionId/resubmit': pathIdsOnly,
+  'POST /manage/endorsements/:endorsementId/withdraw': pathIdsOnly,
+  'POST /manage/issuers/:issuerId/pathways': {
+    kind: 'names',
+    bodies: (a, b) => [
+      { name: 'Mine', badges: a.badgeId, ruleType: 'all' },
+      { name: 'Mine', badges: `${b.badgeId}\n${a.componentBadgeId}`, ruleType: 'atLeast', ruleN: '1' },
+      { name: 'Mine', badges: b.badgeId, ruleType: 'all', capstoneBadgeId: a.capstoneBadgeId },
+    ],
+  },
+  'POST /manage/pathways/:pathwayId/completions/:completionId/resolve': pathIdsOnly,
+  'POST /manage/issuers/:issuerId/agreements': none('names another issuer by design: a request that issuer’s owner must accept (issuers are public)'),
+  'POST /manage/agreements/:agreementId/accept': pathIdsOnly,
+  'POST /manage/agreements/:agreementId/withdraw': pathIdsOnly,
+  'POST /api/v1/badges/:badgeId/assertions/bulk': none('a CSV body of emails'),
+  'POST /verify': none('the public verifier reads a badge, whoever issued it; it writes nothing'),
+  'POST /api/v1/verify': none('the public verifier reads a badge, whoever issued it; it writes nothing'),
+  'POST /api/v1/issuers': none('creates a new issuer of the user’s own'),
+  'PATCH /api/v1/issuers/:issuerId': noIds,
+  'POST /api/v1/issuers/:issuerId/keys/rotate': pathIdsOnly,
+  'POST /api/v1/issuers/:issuerId/badges': noIds,
+  'PATCH /api/v1/badges/:badgeId': noIds,
+  'DELETE /api/v1/badges/:badgeId': pathIdsOnly,
+  'POST /api/v1/badges/:badgeId/assertions': none('recipients are email addresses; evidence is a URL'),
+  'POST /api/v1/assertions/:assertionId/revoke': pathIdsOnly,
+  'POST /api/v1/assertions/:assertionId/correct': none('a corrected email and name'),
+  'POST /api/v1/designs/render': none('renders a design given in the body; writes nothing'),
+  'PATCH /api/v1/designs/:designId': noIds,
+  'POST /api/v1/issuers/:issuerId/designs': { kind: 'names', bodies: (a) => [{ name: 'Mine', templateId: a.designId, design: designFields }] },
+  'POST /api/v1/standards': adminOnly,
+  'POST /api/v1/endorsers': adminOnly,
+  'POST /api/v1/badges/:badgeId/submissions': { kind: 'names', bodies: (a) => [{ standardId: a.standardId, endorserIssuerId: a.issuerId, message: 'Endorse me' }] },
+  'POST /api/v1/submissions/:submissionId/approve': pathIdsOnly,
+  'POST /api/v1/submissions/:submissionId/return': pathIdsOnly,
+  'POST /api/v1/submissions/:submissionId/resubmit': pathIdsOnly,
+  'POST /api/v1/endorsements/:endorsementId/withdraw': pathIdsOnly,
+  'POST /api/v1/pathways': {
+    kind: 'names',
+    bodies: (a, b) => [
+      { issuerId: b.issuerId, name: 'Mine', badgeIds: [a.badgeId], rule: { type: 'all' } },
+      { issuerId: b.issuerId, name: 'Mine', badgeIds: [b.badgeId, a.componentBadgeId], rule: { type: 'atLeast', n: 1 } },
+      { issuerId: b.issuerId, name: 'Mine', badgeIds: [b.badgeId], rule: { type: 'all' }, capstoneBadgeId: a.capstoneBadgeId },
+      { issuerId: a.issuerId, name: 'Mine', badgeIds: [b.badgeId], rule: { type: 'all' } },
+    ],
+  },
+  'POST /api/v1/issuers/:issuerId/agreements': none('names another issuer by design: a request that issuer’s owner must accept (issuers are public)'),
+  'POST /api/v1/agreements/:agreementId/accept': pathIdsOnly,
+  'POST /api/v1/agreements/:agreementId/withdraw': pathIdsOnly,
+  'POST /api/v1/badges/:badgeId/sessions': noIds,
+  'POST /api/v1/sessions/:sessionId/claims/:claimId/approve': pathIdsOnly,
+  'POST /api/v1/sessions/:sessionId/claims/:claimId/decline': pathIdsOnly,
+  'POST /api/v1/sessions/:sessionId/close': pathIdsOnly,
+};
+
+/** Write routes without a FOREIGN_BODIES line, and lines without a write route. */
+export function foreignBodyProblems(routes: Array<{ method: string; path: string }>): string[] {
+  const writes = routes.filter((r) => r.method !== 'GET' && r.method !== 'HEAD').map(routeKey);
+  return [
+    ...writes.filter((k) => !FOREIGN_BODIES[k]).map((k) => `Write route ${k} has no line in FOREIGN_BODIES (test/hardening/helpers/route-table.ts): list the bodies that could name another issuer's objects, or why none can.`),
+    ...Object.keys(FOREIGN_BODIES).filter((k) => !writes.includes(k)).map((k) => `FOREIGN_BODIES lists ${k}, which is no write route of the router.`),
+  ];
+}
 
 export const routeKey = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
 export const paramsOf = (path: string) => [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);

@@ -59,6 +59,7 @@ export interface Ids {
   tokenId: string;
   endorserIssuerId: string;
   standardId: string;
+  agreementId: string;
 }
 
 export interface Person {
@@ -81,7 +82,7 @@ export interface World {
   memberB: Person;
   a: Ids;
   /** Issuer B's own objects, for routes with two ids (B's container, A's object). */
-  b: Pick<Ids, 'issuerId' | 'badgeId' | 'sessionId' | 'pathwayId' | 'claimId' | 'assertionId'>;
+  b: Pick<Ids, 'issuerId' | 'badgeId' | 'sessionId' | 'pathwayId' | 'claimId' | 'assertionId' | 'designId' | 'canvasId'>;
   /** A learner who holds A's awards and signed in with an emailed link (a cookie session). */
   learner: { email: string; agent: Agent };
   /** Another learner with an award and a collection of their own. */
@@ -332,6 +333,11 @@ export async function buildWorld(options: WorldOptions = {}, t?: TestKiln): Prom
   const sessionB = s.workshops.create(badgeB.id, memberB.id, { title: 'B session', closesInMinutes: '480' });
   const claimB = s.workshops.claim(sessionB.code, { name: 'B learner', email: `b-claim-${uid()}@example.org` });
   const pathwayB = s.pathways.create(issuerB.id, memberB.id, { name: 'B pathway', badgeIds: [badgeB.id], rule: { type: 'all' } });
+  const designB = await s.designs.create(issuerB.id, memberB.id, { name: 'B design', altText: 'B' }, { shape: 'circle', background: '#1d4ed8', border: '#facc15', textColor: '#ffffff', title: 'B', icon: 'star' });
+  const canvasB = s.canvases.create(issuerB.id, memberB.id, { name: 'B canvas' });
+
+  // A asked endorser E to let it use E's badges as pathway steps; E's owner has not answered (issue 18).
+  const agreement = s.issuerAgreements.request(issuerA.id, owner.id, { stepIssuerId: endorser.id, message: T('Agreement message', 1000) });
 
   return {
     t,
@@ -376,8 +382,9 @@ export async function buildWorld(options: WorldOptions = {}, t?: TestKiln): Prom
       tokenId,
       endorserIssuerId: endorser.id,
       standardId: standard.id,
+      agreementId: agreement.id,
     },
-    b: { issuerId: issuerB.id, badgeId: badgeB.id, sessionId: sessionB.id, pathwayId: pathwayB.id, claimId: claimB.claim.id, assertionId: assertionB!.id },
+    b: { issuerId: issuerB.id, badgeId: badgeB.id, sessionId: sessionB.id, pathwayId: pathwayB.id, claimId: claimB.claim.id, assertionId: assertionB!.id, designId: designB.id, canvasId: canvasB.id },
   };
 }
 
