@@ -212,9 +212,11 @@ export function pathwaysService(
     /** The learner home: every pathway the learner has started, with how far along they are. */
     progressFor(email: string) {
       const nowIso = ctx.now().toISOString();
-      return repos.pathways.forRecipient(email).map((pathway) => {
+      // Only pathways where a counted step is held: a step whose issuer has not agreed is no start on a pathway.
+      return repos.pathways.forRecipient(email).flatMap((pathway) => {
         const held = repos.pathways.heldBadges(pathway.id, email, nowIso);
-        return { pathway, held: held.size, total: pathway.steps.length, ruleText: describeRule(pathway.rule, pathway.steps.length), complete: satisfies(pathway, held) };
+        if (held.size === 0) return [];
+        return [{ pathway, held: held.size, total: pathway.steps.length, ruleText: describeRule(pathway.rule, pathway.steps.length), complete: satisfies(pathway, held) }];
       });
     },
 

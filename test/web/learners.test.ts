@@ -98,7 +98,12 @@ describe('learner home with emailed sign-in links', () => {
     expect(created.status).toBe(303);
     const editPath = created.headers.location!;
     csrf = await csrfFrom(agent, editPath);
-    const saved = await agent.post(editPath).type('form').send({ _csrf: csrf, name: 'Employability passport', description: 'For interviews', ids: [award.id, other.id] });
+    // Someone else's award is refused (404) and nothing is saved, rather than silently left out.
+    const refused = await agent.post(editPath).type('form').send({ _csrf: csrf, name: 'Employability passport', description: 'For interviews', ids: [award.id, other.id] });
+    expect(refused.status).toBe(404);
+    expect(tableCount(t.db, 'collection_items')).toBe(0);
+    csrf = await csrfFrom(agent, editPath);
+    const saved = await agent.post(editPath).type('form').send({ _csrf: csrf, name: 'Employability passport', description: 'For interviews', ids: [award.id] });
     expect(saved.status).toBe(303);
     const collectionId = editPath.split('/').pop()!;
     const pub = await request(t.server).get(`/collections/${collectionId}`);
