@@ -157,6 +157,8 @@ export function pathwaysService(
     const nowIso = ctx.now().toISOString();
     for (const award of revoked) {
       for (const pathway of repos.pathways.containingBadge(award.badgeClassId)) {
+        // A step that does not count (its issuer has not agreed) tells the pathway's issuer nothing, revocations included.
+        if (!repos.pathways.countedSteps(pathway.id).has(award.badgeClassId)) continue;
         const completion = repos.pathways.completion(pathway.id, award.recipientEmail);
         if (!completion) continue;
         const capstone = completion.capstoneAssertionId ? repos.assertions.findById(completion.capstoneAssertionId) : null;
