@@ -50,10 +50,10 @@ const sha256 = (value: string) => crypto.createHash('sha256').update(value).dige
 export function accountsService(ctx: ServiceContext) {
   const { repos, db } = ctx;
 
-  function insertUser(emailAddress: string, passwordHash: string, isAdmin: boolean): User {
-    const user: User = { id: crypto.randomUUID(), email: emailAddress, passwordHash, isAdmin, createdAt: ctx.now().toISOString() };
-    repos.users.insert(user);
-    return user;
+  /** The account, admin when asked or when it is the first ever (decided by the insert). */
+  function insertUser(emailAddress: string, passwordHash: string, admin: boolean): User {
+    const user = { id: crypto.randomUUID(), email: emailAddress, passwordHash, isAdmin: admin, createdAt: ctx.now().toISOString() };
+    return { ...user, isAdmin: repos.users.insertDecidingAdmin(user) };
   }
 
   // The first account ever is always allowed: it becomes the site admin.
@@ -80,13 +80,17 @@ export function accountsService(ctx: ServiceContext) {
       if (early === 'closed' || (early === 'invite' && !repos.invitations.isOpen(invitationHash))) refuse(early);
       const passwordHash = await hash(input.password);
       return db.transaction(() => {
-        const mode = signupOpenTo();
-        if (mode === 'closed') refuse(mode);
         if (repos.users.findByEmail(input.email)) {
           throw new ValidationError({ email: 'An account with this email already exists. Sign in instead.' });
         }
-        const user = insertUser(input.email, passwordHash, repos.users.count() === 0);
-        if (mode === 'invite' && !repos.invitations.markUsed(invitationHash, user.id, user.createdAt)) refuse(mode);
+        const configured = ctx.config.signup;
+        // Whatever SIGNUP says, the first account gets in (as the admin), but only the one insert that finds no account.
+        const first = { id: crypto.randomUUID(), email: input.email, passwordHash, createdAt: ctx.now().toISOString() };
+        if (configured !== 'open' && repos.users.insertIfFirst(first)) return { ...first, isAdmin: true };
+        if (configured === 'closed') refuse('closed');
+        const user = insertUser(input.email, passwordHash, false);
+        // The invitation is used up by a conditional update; when another request used it first, nothing is kept.
+        if (configured === 'invite' && !repos.invitations.markUsed(invitationHash, user.id, user.createdAt)) refuse('invite');
         return user;
       })();
     },
@@ -98,7 +102,7 @@ export function accountsService(ctx: ServiceContext) {
       const passwordHash = await hash(input.password);
       return db.transaction(() => {
         if (repos.users.findByEmail(input.email)) throw new ValidationError({ email: 'An account with this email already exists.' });
-        return insertUser(input.email, passwordHash, input.admin || repos.users.count() === 0);
+        return insertUser(input.email, passwordHash, input.admin);
       })();
     },
 
