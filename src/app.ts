@@ -6,7 +6,7 @@ import path from 'node:path';
 import multer from 'multer';
 import pino, { type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import type { Config } from './config.js';
+import { isLocalPublicUrl, type Config } from './config.js';
 import { databaseAvailable, type Db } from './db/database.js';
 import { createRepos } from './repos/index.js';
 import { createServiceContext } from './services/context.js';
@@ -61,6 +61,8 @@ export function createApp(deps: AppDeps): Kiln {
   app.locals.publicUrl = config.publicUrl;
   // Pages never say an email is on its way when nothing sends it (no SMTP_URL: it waits in the outbox).
   app.locals.smtpConfigured = Boolean(config.smtpUrl);
+  // Admins are told on every page while badges would carry ids nobody else can reach (see views/partials/head.ejs).
+  app.locals.publicUrlIsLocal = isLocalPublicUrl(config.publicUrl);
 
   app.use(
     pinoHttp({

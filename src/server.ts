@@ -7,6 +7,7 @@ import { ConfigError, isLocalPublicUrl, loadConfig } from './config.js';
 import { migrate, openDatabase } from './db/database.js';
 import { loadOrCreateSecrets } from './secrets.js';
 import { startImageWorkers } from './services/images.js';
+import { startupMessage } from './startup-message.js';
 
 function main() {
   let config;
@@ -29,7 +30,13 @@ function main() {
   const kiln = createApp({ db, config, sessionSecret: loadOrCreateSecrets(config.dataDir).sessionSecret, logger });
   const server = http.createServer(kiln.handle);
   server.keepAliveTimeout = 65_000;
-  server.listen(config.port, () => logger.info({ port: config.port, publicUrl: config.publicUrl }, 'Kiln is listening'));
+  server.listen(config.port, () => {
+    logger.info({ port: config.port, publicUrl: config.publicUrl }, 'Kiln is listening');
+    // For the person at the terminal, on stderr so stdout stays one JSON log line per event.
+    const { publicUrl, smtpUrl } = config;
+    const facts = { publicUrl, publicUrlIsLocal: isLocalPublicUrl(publicUrl), smtpConfigured: Boolean(smtpUrl) };
+    process.stderr.write(startupMessage({ ...facts, address: server.address(), hasAccounts: kiln.services.accounts.hasAccounts() }));
+  });
   // Mail leaves in the background from the outbox table; without SMTP_URL it stays there for admins to read.
   const mailer = createOutboxSender({ services: kiln.services, smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
   mailer.start();

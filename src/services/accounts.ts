@@ -61,6 +61,7 @@ export function accountsService(ctx: ServiceContext) {
 
   return {
     signupOpenTo,
+    hasAccounts: () => repos.users.count() > 0,
 
     /**
      * Hashing the password takes tens of milliseconds and other requests run meanwhile, so what was checked before it
