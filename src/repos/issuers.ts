@@ -93,8 +93,21 @@ export function issuersRepo(db: Db) {
   const ownerCount = db.prepare<[string], { n: number }>(
     "SELECT count(*) AS n FROM issuer_members WHERE issuer_id = ? AND role = 'owner'",
   );
+  // The dashboard's checklist: the user's first issuer (one they may add badges to, if any), first badge, any award.
+  const firstSteps = db.prepare<{ userId: string }, { issuer_id: string | null; badge_id: string | null; has_award: number }>(
+    `SELECT
+       (SELECT m.issuer_id FROM issuer_members m JOIN issuers i ON i.id = m.issuer_id WHERE m.user_id = @userId
+         ORDER BY m.role = 'awarder', i.created_at LIMIT 1) AS issuer_id,
+       (SELECT b.id FROM badge_classes b JOIN issuer_members m ON m.issuer_id = b.issuer_id
+         WHERE m.user_id = @userId AND b.deleted_at IS NULL AND b.archived_at IS NULL ORDER BY b.created_at LIMIT 1) AS badge_id,
+       EXISTS (SELECT 1 FROM assertions a JOIN issuer_members m ON m.issuer_id = a.issuer_id WHERE m.user_id = @userId) AS has_award`,
+  );
 
   return {
+    firstSteps: (userId: string) => {
+      const row = firstSteps.get({ userId })!;
+      return { issuerId: row.issuer_id, badgeId: row.badge_id, hasAward: row.has_award === 1 };
+    },
     findById: (id: string) => {
       const row = byId.get(id);
       return row ? toIssuer(row) : null;

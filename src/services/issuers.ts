@@ -45,6 +45,8 @@ export function issuersService(ctx: ServiceContext, keys: KeysService = keysServ
     hasRole: (role: Role, atLeast: Role) => rank[role] >= rank[atLeast],
     findPublic: (id: string) => repos.issuers.findById(id),
     listForUser: (userId: string, page: PageQuery) => repos.issuers.listForUser(userId, page),
+    /** Where a new facilitator stands: an issuer, a badge, an award (the dashboard ticks them off). */
+    firstSteps: (userId: string) => repos.issuers.firstSteps(userId),
     members: (issuerId: string) => repos.issuers.members(issuerId),
     image: (issuerId: string) => repos.issuers.imagePng(issuerId),
     profileJson: (issuer: Issuer) => {

@@ -32,8 +32,9 @@ export function issuerPages(services: Services) {
 
   return {
     dashboard(req: Request, res: Response) {
-      const page = issuers.listForUser(currentUser(req).id, pageQuery(req, 50));
-      res.render('issuers/dashboard', { title: 'Your issuers', issuers: page, urls: ctx.urls });
+      const user = currentUser(req);
+      const page = issuers.listForUser(user.id, pageQuery(req, 50));
+      res.render('issuers/dashboard', { title: 'Your issuers', issuers: page, urls: ctx.urls, checklist: firstStepsChecklist(issuers.firstSteps(user.id)) });
     },
 
     newForm(_req: Request, res: Response) {
@@ -87,4 +88,25 @@ export function issuerPages(services: Services) {
       res.redirect(303, `/manage/issuers/${issuer.id}#members`);
     },
   };
+}
+
+/** The three steps to a first award, each linked once the step before it is done; null once all are done. */
+function firstStepsChecklist(steps: { issuerId: string | null; badgeId: string | null; hasAward: boolean }) {
+  const { issuerId, badgeId, hasAward } = steps;
+  if (issuerId && badgeId && hasAward) return null;
+  return [
+    { label: 'Set up your issuer', hint: 'The organisation that awards badges: your school, college, club or project.', done: Boolean(issuerId), href: '/manage/issuers/new' },
+    {
+      label: 'Make your first badge',
+      hint: 'A name, a picture and what a learner did to earn it.',
+      done: Boolean(badgeId),
+      href: issuerId ? `/manage/issuers/${issuerId}/badges/new` : null,
+    },
+    {
+      label: 'Award it to a learner',
+      hint: 'One person by email, a class from a spreadsheet, or a workshop with a claim code.',
+      done: hasAward,
+      href: badgeId ? `/manage/badges/${badgeId}/award` : null,
+    },
+  ];
 }
