@@ -18,6 +18,7 @@ import { pathwaysService } from './pathways.js';
 import { alignmentFrameworksService } from './alignment-frameworks.js';
 import { learnersService } from './learners.js';
 import { issuerAgreementsService } from './issuer-agreements.js';
+import { keptUploadsService } from './kept-uploads.js';
 
 export function createServices(ctx: ServiceContext) {
   const accounts = accountsService(ctx);
@@ -42,7 +43,8 @@ export function createServices(ctx: ServiceContext) {
   const pathways = pathwaysService(ctx, { issuers, badgeClasses, assertions, mail }, awardHooks);
   const alignmentFrameworks = alignmentFrameworksService(ctx);
   const issuerAgreements = issuerAgreementsService(ctx, { issuers, pathways });
-  return { ctx, signedAssertions, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, corrections, workshops, learners, designs, canvases, keys, credentials, standards, endorsements, pathways, issuerAgreements, alignmentFrameworks };
+  const keptUploads = keptUploadsService(ctx);
+  return { ctx, signedAssertions, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, corrections, workshops, learners, designs, canvases, keys, credentials, standards, endorsements, pathways, issuerAgreements, alignmentFrameworks, keptUploads };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,13 +1,16 @@
 import { ValidationError } from '../errors.js';
-import { ImageError, normaliseImage } from './images.js';
+import { ImageError, normaliseImage, type NormalisedImage } from './images.js';
 
 export interface Upload {
   bytes: Buffer;
   type?: string;
+  /** Set only by server code that already normalised these bytes (a kept upload); never from a request. */
+  normalised?: NormalisedImage;
 }
 
 /** Any image problem becomes a message on the form field (or API property) that carried it. */
-export async function normaliseUpload(upload: Upload, field: string) {
+export async function normaliseUpload(upload: Upload, field: string): Promise<NormalisedImage> {
+  if (upload.normalised) return upload.normalised;
   try {
     return await normaliseImage(upload.bytes, upload.type);
   } catch (err) {

@@ -16,16 +16,25 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.ou
 const trimmed = (max: number) => z.string().trim().max(max, `At most ${max} characters.`);
 
 export const text = {
-  required: (label: string, max = 500) => trimmed(max).min(1, `${label} is required.`),
+  required: (label: string, max = 500) => z.string(`${label} is required.`).trim().max(max, `At most ${max} characters.`).min(1, `${label} is required.`),
   optional: (max = 5000) => trimmed(max).default(''),
 };
 
-/** http(s) only: z.url() alone accepts javascript: and data: URLs. */
+// A host name with a dot at the very start ("riverside.org", "www.riverside.org/about", "riverside.org:8080"): what
+// people type for a website. Anything else, schemes included, is left for the checks below to accept or refuse. Labels
+// and dots are disjoint classes, so the match is linear (and the value is at most 2000 characters by then).
+const bareHost = /^[a-z\d-]+(?:\.[a-z\d-]+)+(?::\d{1,5})?(?:[/?#]|$)/i;
+
+/** "riverside.org" is taken as "https://riverside.org"; an empty value stays empty (and fails where it is required). */
+export const withDefaultScheme = (value: string) => (bareHost.test(value) ? `https://${value}` : value);
+
+/** http(s) only: z.url() alone accepts javascript: and data: URLs. A web address typed without a scheme gets https://. */
 export const httpUrl = (label = 'URL') =>
   z
-    .string()
+    .string(`${label} is required.`)
     .trim()
     .max(2000, 'At most 2000 characters.')
+    .transform(withDefaultScheme)
     .refine((v) => {
       try {
         const u = new URL(v);
@@ -39,7 +48,7 @@ export const httpUrl = (label = 'URL') =>
 
 export const email = (label = 'Email') =>
   z
-    .string()
+    .string(`${label} is required.`)
     .trim()
     .toLowerCase()
     .max(254, 'At most 254 characters.')

@@ -41,6 +41,7 @@ import { issuerAgreementApi } from './api/issuer-agreements.js';
 import { workshopApi } from './api/workshops.js';
 import { certificatePages } from './pages/certificates.js';
 import { learnerPages, requireLearner } from './pages/learners.js';
+import { keptImagePages } from './pages/form-image.js';
 
 export interface RouteDeps {
   services: Services;
@@ -77,6 +78,7 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   const workshopsApi = workshopApi(services);
   const certificates = certificatePages(services);
   const learner = learnerPages(services);
+  const keptImages = keptImagePages(services);
   const signInLimit = rateLimit({ windowMs: 60_000, limit: 30, handler: accounts.tooManyAttempts });
   // Claims: every request at 120 a minute per address (a classroom shares one address), failed ones at 30.
   const claimLimit = rateLimit({ windowMs: 60_000, limit: 120, handler: accounts.tooManyAttempts });
@@ -145,6 +147,8 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   router.post('/manage/badges/:badgeId/archive', requireUser, requireBadgeRole('editor'), badges.archive);
   router.post('/manage/badges/:badgeId/unarchive', requireUser, requireBadgeRole('editor'), badges.unarchive);
   router.post('/manage/badges/:badgeId/delete', requireUser, requireBadgeRole('editor'), badges.remove);
+  // An image kept from a form that came back with errors (only to the session that uploaded it)
+  router.get('/manage/kept-uploads/:keptId/image.png', requireUser, keptImages.preview);
 
   // Awarding and revoking (awarders and up)
   router.get('/manage/badges/:badgeId/award', requireUser, requireBadgeRole('awarder'), awards.awardForm);

@@ -78,7 +78,7 @@ describe('a shared quality standard and an endorsement in a real browser', () =>
     expect(await lead.page.getByLabel('Alignment 2: code').inputValue()).toBe('DC 3.1');
     expect(await lead.page.getByLabel('Alignment 2: framework').inputValue()).toBe('DigComp 2.2');
     await lead.page.getByRole('button', { name: 'Save changes' }).click();
-    await expect.poll(() => lead.page.url()).toMatch(new RegExp(`/manage/badges/${badge.id}$`));
+    await expect.poll(() => lead.page.url()).toMatch(new RegExp(`/manage/badges/${badge.id}\\?notice=saved$`));
     await lead.page.getByRole('link', { name: 'Quality and endorsements' }).click();
     await expect.poll(() => lead.page.locator('.quality-score .tag').first().textContent()).toBe('6 of 6 automatic checks');
     await snapLead('badge-quality');

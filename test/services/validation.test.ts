@@ -23,3 +23,42 @@ describe('web address fields', () => {
     for (const bad of ['javascript:alert(1)', 'data:text/html,x', 'ftp://example.org/', 'https://']) expect(() => parse(bad)).toThrow(ValidationError);
   });
 });
+
+// Issue 19: a website typed without a scheme is taken as https://…
+describe('web addresses typed without a scheme', () => {
+  const parse = (v: string) => parseInput(httpUrl('Website'), v);
+
+  it('takes a bare host name, with or without a path or port, as https://', () => {
+    expect(parse('riverside.example.org')).toBe('https://riverside.example.org');
+    expect(parse(' www.riverside.org/about?x=1 ')).toBe('https://www.riverside.org/about?x=1');
+    expect(parse('riverside.org:8080/clubs')).toBe('https://riverside.org:8080/clubs');
+    expect(parse('http://riverside.org')).toBe('http://riverside.org');
+  });
+
+  it('still refuses what is not a web address, and says a missing one is required', () => {
+    for (const bad of ['riverside', 'javascript:alert(1)', 'mailto:a@b.org', 'riverside .org', 'a..b']) {
+      expect(() => parse(bad), bad).toThrow(ValidationError);
+    }
+    try {
+      parseInput(httpUrl('Website'), undefined);
+    } catch (err) {
+      expect((err as ValidationError).fields._).toBe('Website is required.');
+    }
+  });
+
+  it('answers at once for a megabyte of host-like text (refused by length before any pattern runs)', () => {
+    const started = performance.now();
+    const fieldOf = (v: string) => {
+      try {
+        parse(v);
+      } catch (err) {
+        return (err as ValidationError).fields._;
+      }
+      return null;
+    };
+    expect(fieldOf(`${'a'.repeat(1_000_000)}!`)).toBe('At most 2000 characters.');
+    expect(fieldOf(`${'a.'.repeat(500_000)}-`)).toBe('At most 2000 characters.');
+    expect(() => parse(`${'a.'.repeat(999)}a-`.padEnd(1999, 'a') + '!')).toThrow(ValidationError);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});

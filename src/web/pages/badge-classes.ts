@@ -6,7 +6,8 @@ import { currentUser } from '../auth.js';
 import { formContext } from '../forms.js';
 import { badgeFormStart, designUploadOf } from './badge-starts.js';
 import { renderMarkdown } from '../../markdown.js';
-import { badgeClassFormInput, badgeClassFormValues, badgeClassValues, pageQuery, uploadOf } from './form-input.js';
+import { badgeClassFormInput, badgeClassFormValues, badgeClassValues, pageQuery } from './form-input.js';
+import { discardKeptImage, formImage } from './form-image.js';
 
 const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>;
 
@@ -32,8 +33,10 @@ export function badgeClassPages(services: Services) {
     async create(req: Request, res: Response) {
       const issuer = res.locals.issuer as Issuer;
       formContext(res, 'badge-classes/form', formLocals(issuer, null), badgeClassFormValues(body(req)));
-      const image = uploadOf(req) ?? (await designUploadOf(services, req));
-      const badge = await badgeClasses.create(issuer.id, currentUser(req).id, badgeClassFormInput(body(req)), image);
+      const image = await formImage(services, req, res);
+      const upload = image.upload ?? (await designUploadOf(services, req));
+      const badge = await badgeClasses.create(issuer.id, currentUser(req).id, badgeClassFormInput(body(req)), upload);
+      discardKeptImage(services, req, image.keptId);
       res.redirect(303, `/manage/badges/${badge.id}`);
     },
 
@@ -49,8 +52,10 @@ export function badgeClassPages(services: Services) {
     async update(req: Request, res: Response) {
       const badge = res.locals.badge as BadgeClass;
       formContext(res, 'badge-classes/form', formLocals(res.locals.issuer as Issuer, badge), badgeClassFormValues(body(req)));
-      await badgeClasses.update(badge.id, currentUser(req).id, badgeClassFormInput(body(req)), uploadOf(req));
-      res.redirect(303, `/manage/badges/${badge.id}`);
+      const image = await formImage(services, req, res);
+      await badgeClasses.update(badge.id, currentUser(req).id, badgeClassFormInput(body(req)), image.upload);
+      discardKeptImage(services, req, image.keptId);
+      res.redirect(303, `/manage/badges/${badge.id}?notice=saved`);
     },
 
     duplicate(req: Request, res: Response) {

@@ -4,7 +4,8 @@ import type { Services } from '../../services/index.js';
 import { ROLES } from '../../services/issuers.js';
 import { currentUser } from '../auth.js';
 import { formContext } from '../forms.js';
-import { pageQuery, uploadOf } from './form-input.js';
+import { pageQuery } from './form-input.js';
+import { discardKeptImage, formImage } from './form-image.js';
 
 const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>;
 
@@ -27,6 +28,7 @@ export function issuerPages(services: Services) {
       urls: ctx.urls,
       memberValues: {},
       memberErrors: {},
+      notice: typeof req.query.notice === 'string' ? req.query.notice : null,
     };
   }
 
@@ -43,7 +45,9 @@ export function issuerPages(services: Services) {
 
     async create(req: Request, res: Response) {
       formContext(res, 'issuers/form', { title: 'New issuer', issuer: null }, body(req));
-      const issuer = await issuers.create(currentUser(req).id, body(req), uploadOf(req));
+      const image = await formImage(services, req, res);
+      const issuer = await issuers.create(currentUser(req).id, body(req), image.upload);
+      discardKeptImage(services, req, image.keptId);
       res.redirect(303, `/manage/issuers/${issuer.id}`);
     },
 
@@ -61,8 +65,10 @@ export function issuerPages(services: Services) {
       formContext(res, 'issuers/form', { title: `Edit ${issuer.name}`, issuer }, body(req));
       // An unticked checkbox sends nothing: on the edit form, absence means "off".
       const input = { ...body(req), signedAssertions: body(req).signedAssertions === '1' };
-      await issuers.update(issuer.id, currentUser(req).id, input, uploadOf(req));
-      res.redirect(303, `/manage/issuers/${issuer.id}`);
+      const image = await formImage(services, req, res);
+      await issuers.update(issuer.id, currentUser(req).id, input, image.upload);
+      discardKeptImage(services, req, image.keptId);
+      res.redirect(303, `/manage/issuers/${issuer.id}?notice=saved`);
     },
 
     addMember(req: Request, res: Response) {
@@ -71,21 +77,21 @@ export function issuerPages(services: Services) {
       // The member form lives on the issuer page, so its errors re-render that page.
       formContext(res, 'issuers/manage', locals, body(req));
       issuers.addMember(issuer.id, currentUser(req).id, body(req));
-      res.redirect(303, `/manage/issuers/${issuer.id}#members`);
+      res.redirect(303, `/manage/issuers/${issuer.id}?notice=member-added#members`);
     },
 
     changeRole(req: Request, res: Response) {
       const issuer = res.locals.issuer as Issuer;
       formContext(res, 'issuers/manage', showLocals(req, issuer, res.locals.role as string), {});
       issuers.changeRole(issuer.id, currentUser(req).id, String(req.params.userId), body(req));
-      res.redirect(303, `/manage/issuers/${issuer.id}#members`);
+      res.redirect(303, `/manage/issuers/${issuer.id}?notice=role-changed#members`);
     },
 
     removeMember(req: Request, res: Response) {
       const issuer = res.locals.issuer as Issuer;
       formContext(res, 'issuers/manage', showLocals(req, issuer, res.locals.role as string), {});
       issuers.removeMember(issuer.id, currentUser(req).id, String(req.params.userId));
-      res.redirect(303, `/manage/issuers/${issuer.id}#members`);
+      res.redirect(303, `/manage/issuers/${issuer.id}?notice=member-removed#members`);
     },
   };
 }

@@ -104,6 +104,8 @@ export const COVERAGE: Record<string, Coverage> = {
   'POST /manage/issuers/:issuerId/badges': issuer,
   'GET /manage/badges/:badgeId': issuer,
   'GET /manage/badges/:badgeId/edit': issuer,
+  // A form's kept image (issue 19) belongs to the session that uploaded it; any other id, a token's included, is 404.
+  'GET /manage/kept-uploads/:keptId/image.png': { kind: 'account', params: { keptId: 'tokenId' } },
   'POST /manage/badges/:badgeId': issuer,
   'POST /manage/badges/:badgeId/duplicate': issuer,
   'POST /manage/badges/:badgeId/archive': issuer,
