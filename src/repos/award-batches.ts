@@ -12,6 +12,10 @@ export interface AwardBatch {
   count: number;
   createdAt: string;
   completedAt: string | null;
+  /** Award the good lines and hand back the bad ones (the rest of the batch's fields describe what was awarded). */
+  partial?: boolean;
+  rejectedCsv?: string | null;
+  rejectedCount?: number;
 }
 
 /** One line of a finished batch: the CSV line and the award it made. */
@@ -34,6 +38,9 @@ interface AwardBatchRow {
   count: number;
   created_at: string;
   completed_at: string | null;
+  partial: number;
+  rejected_csv: string | null;
+  rejected_count: number;
 }
 
 const toBatch = (row: AwardBatchRow): AwardBatch => ({
@@ -48,16 +55,19 @@ const toBatch = (row: AwardBatchRow): AwardBatch => ({
   count: row.count,
   createdAt: row.created_at,
   completedAt: row.completed_at,
+  partial: row.partial === 1,
+  rejectedCsv: row.rejected_csv,
+  rejectedCount: row.rejected_count,
 });
 
 export function awardBatchesRepo(db: Db) {
   const insert = db.prepare(
-    `INSERT INTO award_batches (id, badge_class_id, created_by, source, filename, status, csv, notify, count, created_at, completed_at)
-     VALUES (@id, @badgeClassId, @createdBy, @source, @filename, @status, @csv, @notify, @count, @createdAt, @completedAt)`,
+    `INSERT INTO award_batches (id, badge_class_id, created_by, source, filename, status, csv, notify, count, created_at, completed_at, partial, rejected_csv, rejected_count)
+     VALUES (@id, @badgeClassId, @createdBy, @source, @filename, @status, @csv, @notify, @count, @createdAt, @completedAt, @partial, @rejectedCsv, @rejectedCount)`,
   );
   const byId = db.prepare<[string], AwardBatchRow>('SELECT * FROM award_batches WHERE id = ?');
   const complete = db.prepare(
-    "UPDATE award_batches SET status = 'done', csv = NULL, count = ?, completed_at = ? WHERE id = ? AND status = 'pending'",
+    "UPDATE award_batches SET status = 'done', csv = NULL, count = ?, completed_at = ?, rejected_csv = ?, rejected_count = ? WHERE id = ? AND status = 'pending'",
   );
   const insertItem = db.prepare('INSERT INTO award_batch_items (batch_id, line, assertion_id) VALUES (?, ?, ?)');
   const items = db.prepare<[string], { line: number; assertion_id: string; recipient_email: string; recipient_name: string | null }>(
@@ -67,13 +77,15 @@ export function awardBatchesRepo(db: Db) {
   const prunePending = db.prepare("DELETE FROM award_batches WHERE status = 'pending' AND created_at < ?");
 
   return {
-    insert: (batch: AwardBatch) => insert.run({ ...batch, notify: batch.notify ? 1 : 0 }),
+    insert: (batch: AwardBatch) =>
+      insert.run({ ...batch, notify: batch.notify ? 1 : 0, partial: batch.partial ? 1 : 0, rejectedCsv: batch.rejectedCsv ?? null, rejectedCount: batch.rejectedCount ?? 0 }),
     findById: (id: string) => {
       const row = byId.get(id);
       return row ? toBatch(row) : null;
     },
     /** False when the batch was already completed (a second confirm). */
-    complete: (id: string, count: number, at: string) => complete.run(count, at, id).changes > 0,
+    complete: (id: string, count: number, at: string, rejected: { csv: string | null; count: number } = { csv: null, count: 0 }) =>
+      complete.run(count, at, rejected.csv, rejected.count, id).changes > 0,
     addItem: (batchId: string, line: number, assertionId: string) => insertItem.run(batchId, line, assertionId),
     lines: (batchId: string): AwardBatchLine[] =>
       items.all(batchId).map((r) => ({ line: r.line, assertionId: r.assertion_id, recipientEmail: r.recipient_email, recipientName: r.recipient_name })),

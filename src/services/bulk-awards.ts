@@ -60,6 +60,20 @@ export function detectDelimiter(text: string): ',' | ';' {
  * Problems with the file's shape are reported by line; the values themselves are checked by the award service.
  */
 export function parseAwardCsv(text: string): CsvRecipient[] {
+  const file = readAwardCsv(text);
+  const tooMany = file.rows.flatMap((r) => (r.problem ? [{ line: r.line, message: r.problem }] : []));
+  if (tooMany.length > 0) throw csvProblems(tooMany);
+  return file.rows.map((r) => r.recipient);
+}
+
+/** A CSV file as read: the uploader's header cells, and per line its values, recipient and any shape problem. */
+export interface AwardCsv {
+  header: string[];
+  rows: Array<{ line: number; record: string[]; recipient: CsvRecipient; problem: string | null }>;
+}
+
+/** Problems with the file as a whole (unreadable, bad header, no rows, too many) are thrown; a line's own are kept. */
+export function readAwardCsv(text: string): AwardCsv {
   if (text.trim() === '') throw csvProblems([{ line: 1, message: 'Line 1: the file is empty. The first line must name the columns, such as email,name.' }]);
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
@@ -83,6 +97,8 @@ export function parseAwardCsv(text: string): CsvRecipient[] {
   const columns = head!.record.map((c) => c.trim().toLowerCase().replace(/[\s-]+/g, '_'));
   const headerProblems: LineProblem[] = [];
   columns.forEach((c, i) => {
+    // `error` is the column Kiln adds to the lines it hands back to fix: such a file can be uploaded again as it is.
+    if (c === 'error') return;
     if (!(CSV_COLUMNS as readonly string[]).includes(c)) {
       headerProblems.push({ line: 1, message: `Line 1: column ${i + 1} “${c.slice(0, 40)}” is not one of ${CSV_COLUMNS.join(', ')}.` });
     } else if (columns.indexOf(c) !== i) headerProblems.push({ line: 1, message: `Line 1: the column “${c}” appears twice.` });
@@ -94,19 +110,19 @@ export function parseAwardCsv(text: string): CsvRecipient[] {
     throw csvProblems([{ line: MAX_RECIPIENTS_PER_AWARD + 2, message: `Line ${MAX_RECIPIENTS_PER_AWARD + 2}: at most ${MAX_RECIPIENTS_PER_AWARD} recipients per file.` }]);
   }
 
-  const tooMany: LineProblem[] = [];
-  const recipients = rows.map(({ record, info }) => {
+  const parsed = rows.map(({ record, info }) => {
     const line = info.lines;
-    if (record.length > columns.length && record.slice(columns.length).some((v) => v !== '')) {
-      tooMany.push({ line, message: `Line ${line}: has ${record.length} values but the header names ${columns.length} columns.` });
-    }
+    const problem =
+      record.length > columns.length && record.slice(columns.length).some((v) => v !== '')
+        ? `Line ${line}: has ${record.length} values but the header names ${columns.length} columns.`
+        : null;
     const value = (name: (typeof CSV_COLUMNS)[number]) => {
       const i = columns.indexOf(name);
       return i >= 0 ? (record[i] ?? '') : '';
     };
     const evidenceUrl = value('evidence_url');
     const evidenceNarrative = value('evidence_narrative');
-    return {
+    const recipient: CsvRecipient = {
       line,
       email: value('email'),
       ...(value('name') ? { name: value('name') } : {}),
@@ -117,9 +133,9 @@ export function parseAwardCsv(text: string): CsvRecipient[] {
       ...(value('issued_on') ? { issuedOn: value('issued_on') } : {}),
       ...(value('expires') ? { expires: value('expires') } : {}),
     };
+    return { line, record, recipient, problem };
   });
-  if (tooMany.length > 0) throw csvProblems(tooMany);
-  return recipients;
+  return { header: head!.record, rows: parsed };
 }
 
 function describeCsvError(err: CsvError): string {
@@ -148,6 +164,18 @@ const withLines = (err: unknown): never => {
   throw err;
 };
 
+/** The lines to award and the refused ones, each with every problem it has (partial mode). */
+export interface SplitCsv {
+  good: CsvRecipient[];
+  rejected: Array<{ line: number; record: string[]; message: string }>;
+}
+
+/** The refused lines as the uploader wrote them, plus an `error` column: fix them and upload this file again. */
+export function rejectedCsv(header: string[], rejected: SplitCsv['rejected']): string {
+  const rows = rejected.map((r) => [...header.map((_, i) => r.record[i] ?? ''), r.message]);
+  return [[...header, 'error'], ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
 export interface BulkResultLine {
   line: number;
   email: string;
@@ -164,23 +192,70 @@ export function bulkAwardsService(ctx: ServiceContext, badgeClasses: BadgeClasse
     return parseAwardCsv(typeof bytesOrText === 'string' ? bytesOrText : decodeCsv(bytesOrText));
   }
 
+  /**
+   * Partial mode: the lines that would award, and the others with their problems. Problems of the whole file or
+   * award (a bad header, an archived badge) still refuse everything; so does a file without one good line.
+   */
+  function splitGoodLines(badgeId: string, userId: string, text: string): SplitCsv & { header: string[] } {
+    const file = readAwardCsv(text);
+    const problems = new Map<number, string[]>();
+    const add = (line: number, message: string) => problems.set(line, [...(problems.get(line) ?? []), message]);
+    for (const row of file.rows) if (row.problem) add(row.line, row.problem);
+    const candidates = file.rows.filter((r) => !r.problem).map((r) => r.recipient);
+    try {
+      if (candidates.length > 0) assertions.validateAward(badgeId, userId, { recipients: candidates });
+    } catch (err) {
+      if (!(err instanceof AwardValidationError) || Object.keys(err.fields).some((k) => k !== 'recipients')) withLines(err);
+      for (const p of (err as AwardValidationError).lines) add(p.line, p.message);
+    }
+    const good = candidates.filter((r) => !problems.has(r.line));
+    const rejected = file.rows
+      .filter((r) => problems.has(r.line))
+      .map((r) => ({ line: r.line, record: r.record, message: problems.get(r.line)!.join(' ') }));
+    if (good.length === 0) {
+      throw csvProblems(rejected.map((r) => ({ line: r.line, message: r.message })), 'No line of the CSV file can be awarded. Nothing was awarded.');
+    }
+    return { header: file.header, good, rejected };
+  }
+
   /** Awards every row in one transaction, and records the batch and its lines in the same one. */
-  function awardAll(badgeId: string, userId: string, recipients: CsvRecipient[], batch: AwardBatch): Assertion[] {
+  function awardAll(
+    badgeId: string,
+    userId: string,
+    recipients: CsvRecipient[],
+    batch: AwardBatch,
+    rejected: { csv: string | null; count: number } = { csv: null, count: 0 },
+  ): Assertion[] {
     try {
       return assertions.award(badgeId, userId, { recipients }, {
         notify: batch.notify,
         within: (awards) => {
           if (batch.status === 'pending') {
-            if (!repos.awardBatches.complete(batch.id, awards.length, ctx.now().toISOString())) {
+            if (!repos.awardBatches.complete(batch.id, awards.length, ctx.now().toISOString(), rejected)) {
               throw new AppError(409, 'already_awarded', 'This file has already been awarded.');
             }
-          } else repos.awardBatches.insert({ ...batch, status: 'done', count: awards.length, completedAt: ctx.now().toISOString() });
+          } else {
+            const completedAt = ctx.now().toISOString();
+            repos.awardBatches.insert({ ...batch, status: 'done', count: awards.length, completedAt, rejectedCsv: rejected.csv, rejectedCount: rejected.count });
+          }
           awards.forEach((a, i) => repos.awardBatches.addItem(batch.id, recipients[i]!.line, a.id));
         },
       });
     } catch (err) {
       return withLines(err);
     }
+  }
+
+  /** Awards a file's text for a batch: every line or none, or (partial) the good lines with the bad ones kept as CSV. */
+  function awardText(badgeId: string, userId: string, text: string, batch: AwardBatch): LineProblem[] {
+    if (!batch.partial) {
+      awardAll(badgeId, userId, recipientsOf(text), batch);
+      return [];
+    }
+    const split = splitGoodLines(badgeId, userId, text);
+    const rejected = split.rejected.length > 0 ? { csv: rejectedCsv(split.header, split.rejected), count: split.rejected.length } : { csv: null, count: 0 };
+    awardAll(badgeId, userId, split.good, batch, rejected);
+    return split.rejected.map((r) => ({ line: r.line, message: r.message }));
   }
 
   function resultLines(batchId: string): BulkResultLine[] {
@@ -196,14 +271,19 @@ export function bulkAwardsService(ctx: ServiceContext, badgeClasses: BadgeClasse
 
   return {
     /** Step 1 of the form: check every row and keep the file until it is confirmed. Writes nothing else. */
-    preview(badgeId: string, userId: string, upload: { bytes: Buffer; filename: string | null }, notify: boolean) {
+    preview(badgeId: string, userId: string, upload: { bytes: Buffer; filename: string | null }, notify: boolean, partial = false) {
       const { badge } = badgeClasses.requireBadge(badgeId, userId, 'awarder');
       const text = decodeCsv(upload.bytes);
-      const recipients = recipientsOf(text);
-      try {
-        assertions.validateAward(badgeId, userId, { recipients });
-      } catch (err) {
-        withLines(err);
+      let recipients: CsvRecipient[];
+      let rejected: SplitCsv['rejected'] = [];
+      if (partial) ({ good: recipients, rejected } = splitGoodLines(badgeId, userId, text));
+      else {
+        recipients = recipientsOf(text);
+        try {
+          assertions.validateAward(badgeId, userId, { recipients });
+        } catch (err) {
+          withLines(err);
+        }
       }
       const now = ctx.now();
       const batch: AwardBatch = {
@@ -218,12 +298,19 @@ export function bulkAwardsService(ctx: ServiceContext, badgeClasses: BadgeClasse
         count: recipients.length,
         createdAt: now.toISOString(),
         completedAt: null,
+        partial,
       };
       db.transaction(() => {
         repos.awardBatches.prunePending(new Date(now.getTime() - PENDING_HOURS * 3_600_000).toISOString());
         repos.awardBatches.insert(batch);
       })();
-      return { batch, recipients: recipients.slice(0, 20), count: recipients.length };
+      return {
+        batch,
+        recipients: recipients.slice(0, 20),
+        count: recipients.length,
+        rejected: rejected.slice(0, 50).map((r) => ({ line: r.line, message: r.message })),
+        rejectedCount: rejected.length,
+      };
     },
 
     /** Step 2: award the kept file; a second confirm finds it done and awards nothing again. */
@@ -232,14 +319,14 @@ export function bulkAwardsService(ctx: ServiceContext, badgeClasses: BadgeClasse
       const batch = repos.awardBatches.findById(batchId);
       if (!batch || batch.badgeClassId !== badgeId) throw notFound('Upload');
       if (batch.status === 'done') return batch;
-      awardAll(badgeId, userId, recipientsOf(batch.csv!), batch);
+      awardText(badgeId, userId, batch.csv!, batch);
       return repos.awardBatches.findById(batchId)!;
     },
 
     /** The API: parse, check and award in one call. */
-    awardCsv(badgeId: string, userId: string, body: Buffer | string, notify: boolean) {
+    awardCsv(badgeId: string, userId: string, body: Buffer | string, notify: boolean, partial = false) {
       const { badge } = badgeClasses.requireBadge(badgeId, userId, 'awarder');
-      const recipients = recipientsOf(body);
+      const text = typeof body === 'string' ? body : decodeCsv(body);
       const batch: AwardBatch = {
         id: crypto.randomUUID(),
         badgeClassId: badge.id,
@@ -249,12 +336,13 @@ export function bulkAwardsService(ctx: ServiceContext, badgeClasses: BadgeClasse
         status: 'done',
         csv: null,
         notify,
-        count: recipients.length,
+        count: 0,
         createdAt: ctx.now().toISOString(),
         completedAt: null,
+        partial,
       };
-      awardAll(badgeId, userId, recipients, batch);
-      return repos.awardBatches.findById(batch.id)!;
+      const rejectedLines = awardText(badgeId, userId, text, batch);
+      return { ...repos.awardBatches.findById(batch.id)!, rejectedLines };
     },
 
     requireBatch(badgeId: string, batchId: string, userId: string) {
@@ -265,6 +353,15 @@ export function bulkAwardsService(ctx: ServiceContext, badgeClasses: BadgeClasse
     },
 
     resultLines,
+
+    /** A file to start from: every column, with two example lines (awarding needs the preview's confirmation). */
+    templateCsv(): string {
+      const example = [
+        ['sam@example.org', 'Sam Lee', 'Presented the group story', 'https://example.org/stories/sam', '', '', ''],
+        ['ana@example.org', 'Ana Costa', '', '', '', '', ''],
+      ];
+      return [[...CSV_COLUMNS], ...example].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+    },
 
     /** The downloadable result: one row per award, in the uploaded order. */
     resultCsv(batchId: string): string {

@@ -161,9 +161,12 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   // Bulk awards from a CSV file: upload and check every line, confirm, then the result and its CSV
   router.get('/manage/badges/:badgeId/award/bulk', requireUser, requireBadgeRole('awarder'), bulk.pages.uploadForm);
   router.post('/manage/badges/:badgeId/award/bulk', requireUser, requireBadgeRole('awarder'), bulk.pages.preview);
+  // Before the :batchId routes, which would take "template.csv" for a batch id
+  router.get('/manage/badges/:badgeId/award/bulk/template.csv', requireUser, requireBadgeRole('awarder'), bulk.pages.template);
   router.post('/manage/badges/:badgeId/award/bulk/:batchId', requireUser, requireBadgeRole('awarder'), bulk.pages.confirm);
   router.get('/manage/badges/:badgeId/award/bulk/:batchId', requireUser, requireBadgeRole('awarder'), bulk.pages.result);
   router.get('/manage/badges/:badgeId/award/bulk/:batchId/result.csv', requireUser, requireBadgeRole('awarder'), bulk.pages.resultCsv);
+  router.get('/manage/badges/:badgeId/award/bulk/:batchId/to-fix.csv', requireUser, requireBadgeRole('awarder'), bulk.pages.rejectedCsv);
 
   // Award emails: the text per badge class, resending, and the outbox (site admins read it when SMTP_URL is unset)
   router.get('/manage/badges/:badgeId/email', requireUser, requireBadgeRole('editor'), mail.templateForm);

@@ -27,10 +27,13 @@ export function bulkAwardApi(services: Services) {
     /** POST /api/v1/badges/{badgeId}/assertions/bulk?notify=true with a text/csv body: every row awarded, or none (422 by line). */
     create(req: Request, res: Response) {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const notify = req.query.notify === 'true' || req.query.notify === '1';
+      const flag = (v: unknown) => v === 'true' || v === '1';
+      const notify = flag(req.query.notify);
+      // ?partial=1: award the good lines; the bad ones come back in `rejected`, with a CSV of them to fix.
+      const partial = flag(req.query.partial);
       let batch;
       try {
-        batch = bulkAwards.awardCsv(String(req.params.badgeId), currentUser(req).id, body, notify);
+        batch = bulkAwards.awardCsv(String(req.params.badgeId), currentUser(req).id, body, notify, partial);
       } catch (err) {
         if (err instanceof AwardValidationError) {
           throw new AppError(422, 'validation_failed', err.message, { csv: err.fields.csv, lines: err.lines });
@@ -44,7 +47,8 @@ export function bulkAwardApi(services: Services) {
         recipient: { email: l.email, ...(l.name ? { name: l.name } : {}) },
         bakedPngUrl: l.bakedPngUrl,
       }));
-      res.status(201).json({ batchId: batch.id, count: batch.count, notify: batch.notify, items, badgeId: batch.badgeClassId });
+      const rejected = partial ? { rejected: { count: batch.rejectedCount ?? 0, lines: batch.rejectedLines, csv: batch.rejectedCsv ?? null } } : {};
+      res.status(201).json({ batchId: batch.id, count: batch.count, notify: batch.notify, items, badgeId: batch.badgeClassId, ...rejected });
     },
   };
 }

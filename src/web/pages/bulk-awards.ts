@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { ValidationError } from '../../errors.js';
+import { notFound, ValidationError } from '../../errors.js';
 import type { BadgeClass } from '../../repos/badge-classes.js';
 import type { Issuer } from '../../repos/issuers.js';
 import { CSV_COLUMNS } from '../../services/bulk-awards.js';
@@ -30,17 +30,18 @@ export function bulkAwardPages(services: Services) {
   return {
     uploadForm(_req: Request, res: Response) {
       const badge = res.locals.badge as BadgeClass;
-      res.render('bulk-awards/upload', { ...uploadLocals(badge, res.locals.issuer as Issuer), values: { notify: '1' } });
+      res.render('bulk-awards/upload', { ...uploadLocals(badge, res.locals.issuer as Issuer), values: { notify: '1', mode: 'all' } });
     },
 
     /** Checks every row and shows a preview; nothing is awarded until the preview is confirmed. */
     preview(req: Request, res: Response) {
       const badge = res.locals.badge as BadgeClass;
       const locals = uploadLocals(badge, res.locals.issuer as Issuer);
-      formContext(res, 'bulk-awards/upload', locals, { notify: body(req).notify === '1' ? '1' : '' });
+      const partial = body(req).mode === 'partial';
+      formContext(res, 'bulk-awards/upload', locals, { notify: body(req).notify === '1' ? '1' : '', mode: partial ? 'partial' : 'all' });
       const upload = csvUpload(req);
       if (!upload) throw new ValidationError({ csv: 'Choose a CSV file to upload.' });
-      const result = bulkAwards.preview(badge.id, currentUser(req).id, upload, body(req).notify === '1');
+      const result = bulkAwards.preview(badge.id, currentUser(req).id, upload, body(req).notify === '1', partial);
       res.render('bulk-awards/upload', { ...locals, values: {}, preview: result });
     },
 
@@ -60,17 +61,32 @@ export function bulkAwardPages(services: Services) {
         batch,
         lines: lines.slice(0, 200),
         total: lines.length,
+        rejectedCount: batch.rejectedCount ?? 0,
         urls: ctx.urls,
       });
     },
 
+    /** The lines a partial award refused, in the uploader's columns plus `error`, to fix and upload again. */
+    rejectedCsv(req: Request, res: Response) {
+      const { batch, badge } = bulkAwards.requireBatch(String(req.params.badgeId), String(req.params.batchId), currentUser(req).id);
+      if (!batch.rejectedCsv) throw notFound('Refused lines');
+      sendCsv(res, `to-fix-${slugOf(badge.name)}-${batch.id.slice(0, 8)}.csv`, batch.rejectedCsv);
+    },
+
+    template(_req: Request, res: Response) {
+      sendCsv(res, `award-template-${slugOf((res.locals.badge as BadgeClass).name)}.csv`, bulkAwards.templateCsv());
+    },
+
     resultCsv(req: Request, res: Response) {
       const { batch, badge } = bulkAwards.requireBatch(String(req.params.badgeId), String(req.params.batchId), currentUser(req).id);
-      const slug = badge.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'badge';
-      res
-        .type('text/csv; charset=utf-8')
-        .set('Content-Disposition', `attachment; filename="awards-${slug}-${batch.id.slice(0, 8)}.csv"`)
-        .send(`\uFEFF${bulkAwards.resultCsv(batch.id)}`);
+      sendCsv(res, `awards-${slugOf(badge.name)}-${batch.id.slice(0, 8)}.csv`, bulkAwards.resultCsv(batch.id));
     },
   };
+}
+
+const slugOf = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'badge';
+
+/** A download spreadsheets open as UTF-8 (the BOM says so). */
+function sendCsv(res: Response, filename: string, csv: string) {
+  res.type('text/csv; charset=utf-8').set('Content-Disposition', `attachment; filename="${filename}"`).send(`\uFEFF${csv}`);
 }

@@ -122,6 +122,8 @@ export const COVERAGE: Record<string, Coverage> = {
   'POST /manage/badges/:badgeId/award/bulk/:batchId': issuer,
   'GET /manage/badges/:badgeId/award/bulk/:batchId': issuer,
   'GET /manage/badges/:badgeId/award/bulk/:batchId/result.csv': issuer,
+  'GET /manage/badges/:badgeId/award/bulk/:batchId/to-fix.csv': issuer,
+  'GET /manage/badges/:badgeId/award/bulk/template.csv': issuer,
   'GET /manage/badges/:badgeId/email': issuer,
   'POST /manage/badges/:badgeId/email': issuer,
   'POST /manage/assertions/:assertionId/resend': issuer,
