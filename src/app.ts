@@ -21,6 +21,7 @@ import { inProcessFetch } from './web/verify.js';
 import { createCsrf, sameOriginOnly, securityHeaders } from './web/security.js';
 import { SqliteSessionStore } from './web/session-store.js';
 import { redactUrl } from './web/redact-url.js';
+import { countOf } from './web/plural.js';
 
 export interface AppDeps {
   db: Db;
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): Kiln {
   app.locals.smtpConfigured = Boolean(config.smtpUrl);
   // Admins are told on every page while badges would carry ids nobody else can reach (see views/partials/head.ejs).
   app.locals.publicUrlIsLocal = isLocalPublicUrl(config.publicUrl);
+  app.locals.countOf = countOf;
 
   app.use(
     pinoHttp({
