@@ -219,6 +219,24 @@ describe('forms', () => {
     res = await owner.agent.post('/account/password').type('form').send({ _csrf: csrf, currentPassword: 'correct horse battery', newPassword: 'correct horse battery 2', confirmPassword: 'correct horse battery 2' });
     expect(res.status).toBe(303);
     expect((await owner.agent.get(res.headers.location!)).text).toContain('Your password has been changed.');
+    csrf = await csrfFrom(owner.agent, `/manage/issuers/${issuer.id}/sessions`);
+    res = await owner.agent.post(`/manage/issuers/${issuer.id}/wall`).type('form').send({ _csrf: csrf, enabled: '1' });
+    expect(res.status).toBe(303);
+    expect((await owner.agent.get(res.headers.location!)).text).toContain('Saved: the issuer wall setting is changed.');
+
+    // The owner is the first account, so a site admin: the admin pages say so too.
+    csrf = await csrfFrom(owner.agent, '/admin/alignment-frameworks');
+    res = await owner.agent
+      .post('/admin/alignment-frameworks')
+      .type('form')
+      .send({ _csrf: csrf, name: 'Digital Competence', url: 'framework.example.org', csvText: 'name,url\nStorytelling,https://framework.example.org/1\n' });
+    expect(res.status).toBe(303);
+    expect((await owner.agent.get(res.headers.location!)).text).toContain('Saved: the framework is loaded');
+    csrf = await csrfFrom(owner.agent, '/admin/standards');
+    res = await owner.agent.post('/admin/endorsers').type('form').send({ _csrf: csrf, issuerId: issuer.id });
+    expect(res.status).toBe(303);
+    expect((await owner.agent.get(res.headers.location!)).text).toContain('Saved: the endorser is added.');
+
     // Unknown notices say nothing, not a function's source.
     expect(mainOf((await owner.agent.get(`/manage/issuers/${issuer.id}?notice=constructor`)).text)).not.toContain('role="status"');
   });

@@ -44,29 +44,29 @@ export function qualityAdminPages(services: Services) {
   const frameworkLocals = () => ({ title: 'Alignment frameworks', frameworks: alignmentFrameworks.list() });
 
   return {
-    standards(_req: Request, res: Response) {
-      res.render('quality/standards', { ...standardsLocals(), values: { checks: [], minWords: '50' } });
+    standards(req: Request, res: Response) {
+      res.render('quality/standards', { ...standardsLocals(), values: { checks: [], minWords: '50' }, notice: noticeOf(req) });
     },
 
     createStandard(req: Request, res: Response) {
       formContext(res, 'quality/standards', standardsLocals(), { ...body(req), checks: list(body(req).checks) });
       standards.create(currentUser(req).id, standardFormInput(body(req)));
-      res.redirect(303, '/admin/standards');
+      res.redirect(303, '/admin/standards?notice=standard-added');
     },
 
     addEndorser(req: Request, res: Response) {
       formContext(res, 'quality/standards', standardsLocals(), { checks: [], minWords: '50', issuerId: field(body(req), 'issuerId') });
       standards.setEndorser(currentUser(req).id, field(body(req), 'issuerId'), true);
-      res.redirect(303, '/admin/standards#endorsers-h');
+      res.redirect(303, '/admin/standards?notice=endorser-added#endorsers-h');
     },
 
     removeEndorser(req: Request, res: Response) {
       standards.setEndorser(currentUser(req).id, String(req.params.issuerId), false);
-      res.redirect(303, '/admin/standards#endorsers-h');
+      res.redirect(303, '/admin/standards?notice=endorser-removed#endorsers-h');
     },
 
-    frameworks(_req: Request, res: Response) {
-      res.render('quality/frameworks', { ...frameworkLocals(), values: {} });
+    frameworks(req: Request, res: Response) {
+      res.render('quality/frameworks', { ...frameworkLocals(), values: {}, notice: noticeOf(req) });
     },
 
     loadFramework(req: Request, res: Response) {
@@ -77,12 +77,14 @@ export function qualityAdminPages(services: Services) {
       // A file is read as the bulk award CSV is: UTF-8 text only (binary and other encodings are refused).
       const csv = file && file.size > 0 ? decodeCsv(file.buffer) : field(b, 'csvText');
       alignmentFrameworks.load(currentUser(req).id, { name: field(b, 'name'), url: field(b, 'url'), csv });
-      res.redirect(303, '/admin/alignment-frameworks');
+      res.redirect(303, '/admin/alignment-frameworks?notice=loaded');
     },
 
     removeFramework(req: Request, res: Response) {
       alignmentFrameworks.remove(currentUser(req).id, String(req.params.frameworkId));
-      res.redirect(303, '/admin/alignment-frameworks');
+      res.redirect(303, '/admin/alignment-frameworks?notice=removed');
     },
   };
 }
+
+const noticeOf = (req: Request) => (typeof req.query.notice === 'string' ? req.query.notice : null);

@@ -96,6 +96,7 @@ export function workshopPages(services: Services) {
         sessions,
         stateOf: workshops.stateOf,
         wallEnabled: workshops.issuerWallEnabled(issuer.id),
+        notice: typeof req.query.notice === 'string' ? req.query.notice : null,
         wallUrl: `/issuers/${issuer.id}/wall`,
       });
     },
@@ -151,7 +152,7 @@ export function workshopPages(services: Services) {
     issuerWall(req: Request, res: Response) {
       const issuer = res.locals.issuer as Issuer;
       workshops.setIssuerWall(issuer.id, currentUser(req).id, body(req).enabled === '1');
-      res.redirect(303, `/manage/issuers/${issuer.id}/sessions`);
+      res.redirect(303, `/manage/issuers/${issuer.id}/sessions?notice=wall-saved`);
     },
   };
 }
