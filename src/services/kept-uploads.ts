@@ -58,13 +58,16 @@ export function keptUploadsService(ctx: ServiceContext, limits: KeptUploadLimits
   }
 
   return {
-    /** Keeps an upload that is a readable image; null (nothing kept) when it is not, so the form reports that as usual. */
-    async keep(sessionId: string, upload: Upload): Promise<{ id: string; upload: Upload } | null> {
+    /**
+     * Keeps an upload that is a readable image. One that is not is not kept (id null); its upload carries the error,
+     * so the form reports it as usual without decoding the file a second time.
+     */
+    async keep(sessionId: string, upload: Upload): Promise<{ id: string | null; upload: Upload }> {
       let normalised;
       try {
         normalised = await normaliseUpload(upload, 'image');
       } catch (err) {
-        if (err instanceof ValidationError) return null;
+        if (err instanceof ValidationError) return { id: null, upload: { ...upload, normalised: err } };
         throw err;
       }
       const now = ctx.now().getTime();
@@ -80,14 +83,17 @@ export function keptUploadsService(ctx: ServiceContext, limits: KeptUploadLimits
       kept.set(entry.id, entry);
       totalBytes += entry.bytes;
       prune(now);
-      return kept.has(entry.id) ? { id: entry.id, upload: entry.upload } : null;
+      return { id: kept.has(entry.id) ? entry.id : null, upload: entry.upload };
     },
 
     /** The kept upload for a retry, only to the session that sent it. */
     take: (sessionId: string, id: string): Upload | null => find(sessionId, id)?.upload ?? null,
 
     /** The normalised PNG, for the form's preview of the kept image. */
-    previewPng: (sessionId: string, id: string): Buffer | null => find(sessionId, id)?.upload.normalised?.png ?? null,
+    previewPng(sessionId: string, id: string): Buffer | null {
+      const normalised = find(sessionId, id)?.upload.normalised;
+      return normalised && !(normalised instanceof ValidationError) ? normalised.png : null;
+    },
 
     discard(sessionId: string, id: string | null): void {
       if (id && find(sessionId, id)) drop(id);

@@ -4,12 +4,16 @@ import { ImageError, normaliseImage, type NormalisedImage } from './images.js';
 export interface Upload {
   bytes: Buffer;
   type?: string;
-  /** Set only by server code that already normalised these bytes (a kept upload); never from a request. */
-  normalised?: NormalisedImage;
+  /**
+   * Set only by server code that already normalised these bytes (src/services/kept-uploads.ts), never from a request:
+   * the image, or the field error it gave, so an expensive file is decoded once per request.
+   */
+  normalised?: NormalisedImage | ValidationError;
 }
 
 /** Any image problem becomes a message on the form field (or API property) that carried it. */
 export async function normaliseUpload(upload: Upload, field: string): Promise<NormalisedImage> {
+  if (upload.normalised instanceof ValidationError) throw new ValidationError({ [field]: Object.values(upload.normalised.fields)[0] ?? '' });
   if (upload.normalised) return upload.normalised;
   try {
     return await normaliseImage(upload.bytes, upload.type);

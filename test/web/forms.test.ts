@@ -2,6 +2,8 @@ import request from 'supertest';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keptUploadsService } from '../../src/services/kept-uploads.js';
+import { normaliseUpload } from '../../src/services/uploads.js';
+import { ValidationError } from '../../src/errors.js';
 import type { ServiceContext } from '../../src/services/context.js';
 import { apiToken, binary, csrfFrom, givenBadge, pngImage, signedUpAgent, startKiln, tableCount, type Agent, type TestKiln } from '../helpers/app.js';
 
@@ -249,9 +251,9 @@ describe('the kept-upload store', () => {
   it('keeps at most two per session, hands each only to its own session, and forgets them after 30 minutes', async () => {
     const store = keptUploadsService(ctx);
     const png = { bytes: await pngImage(), type: 'image/png' };
-    const a = (await store.keep('session-a', png))!;
-    const b = (await store.keep('session-a', png))!;
-    const c = (await store.keep('session-a', png))!;
+    const a = (await store.keep('session-a', png)) as { id: string };
+    const b = (await store.keep('session-a', png)) as { id: string };
+    const c = (await store.keep('session-a', png)) as { id: string };
     expect(store.take('session-a', a.id)).toBeNull();
     expect(store.take('session-a', b.id)).not.toBeNull();
     expect(store.take('session-b', c.id)).toBeNull();
@@ -260,11 +262,22 @@ describe('the kept-upload store', () => {
     expect(store.take('session-a', c.id)).toBeNull();
   });
 
+  it('keeps nothing of a file that is not an image, but hands back its error so the form does not decode it twice', async () => {
+    const store = keptUploadsService(ctx);
+    const kept = await store.keep('session-x', { bytes: Buffer.from('<svg'), type: 'image/svg+xml' });
+    expect(kept.id).toBeNull();
+    expect(store.stats().entries).toBe(0);
+    expect(kept.upload.normalised).toBeInstanceOf(ValidationError);
+    // The carried error is what the services see: no second decode (valid bytes would otherwise be accepted here).
+    const swapped = { ...kept.upload, bytes: await pngImage(), type: 'image/png' };
+    await expect(normaliseUpload(swapped, 'image')).rejects.toThrow(ValidationError);
+  });
+
   it('stays within its byte and entry bounds, dropping the oldest first', async () => {
     const bytes = await pngImage(256, 256);
     const store = keptUploadsService(ctx, { ttlMs: 60_000, perSession: 2, entries: 3, bytes: 10 * 1024 * 1024 });
     const ids: string[] = [];
-    for (let i = 0; i < 6; i++) ids.push((await store.keep(`session-${i}`, { bytes, type: 'image/png' }))!.id);
+    for (let i = 0; i < 6; i++) ids.push((await store.keep(`session-${i}`, { bytes, type: 'image/png' })).id!);
     expect(store.stats().entries).toBe(3);
     expect(store.take('session-0', ids[0]!)).toBeNull();
     expect(store.take('session-5', ids[5]!)).not.toBeNull();

@@ -15,8 +15,7 @@ export async function formImage(services: Services, req: Request, res: Response)
   const fresh = uploadOf(req);
   if (fresh) {
     const kept = await services.keptUploads.keep(req.sessionID, fresh);
-    if (!kept) return { upload: fresh, keptId: null };
-    form.values.keptImage = kept.id;
+    form.values.keptImage = kept.id ?? '';
     return { upload: kept.upload, keptId: kept.id };
   }
   const keptId = String((req.body as Record<string, unknown> | undefined)?.keptImage ?? '');
