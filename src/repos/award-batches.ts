@@ -61,12 +61,18 @@ const toBatch = (row: AwardBatchRow): AwardBatch => ({
 });
 
 export function awardBatchesRepo(db: Db) {
-  const insert = db.prepare(
+  // The statements naming migration 012's columns are prepared on first use, so an app built on a database that is
+  // not yet migrated (test/web/ob3-legacy-key-ids.test.ts builds one on 001–006) starts, and fails only if it awards.
+  const lazy = (sql: string) => {
+    let statement: ReturnType<Db['prepare']> | null = null;
+    return () => (statement ??= db.prepare(sql));
+  };
+  const insert = lazy(
     `INSERT INTO award_batches (id, badge_class_id, created_by, source, filename, status, csv, notify, count, created_at, completed_at, partial, rejected_csv, rejected_count)
      VALUES (@id, @badgeClassId, @createdBy, @source, @filename, @status, @csv, @notify, @count, @createdAt, @completedAt, @partial, @rejectedCsv, @rejectedCount)`,
   );
   const byId = db.prepare<[string], AwardBatchRow>('SELECT * FROM award_batches WHERE id = ?');
-  const complete = db.prepare(
+  const complete = lazy(
     "UPDATE award_batches SET status = 'done', csv = NULL, count = ?, completed_at = ?, rejected_csv = ?, rejected_count = ? WHERE id = ? AND status = 'pending'",
   );
   const insertItem = db.prepare('INSERT INTO award_batch_items (batch_id, line, assertion_id) VALUES (?, ?, ?)');
@@ -78,14 +84,14 @@ export function awardBatchesRepo(db: Db) {
 
   return {
     insert: (batch: AwardBatch) =>
-      insert.run({ ...batch, notify: batch.notify ? 1 : 0, partial: batch.partial ? 1 : 0, rejectedCsv: batch.rejectedCsv ?? null, rejectedCount: batch.rejectedCount ?? 0 }),
+      insert().run({ ...batch, notify: batch.notify ? 1 : 0, partial: batch.partial ? 1 : 0, rejectedCsv: batch.rejectedCsv ?? null, rejectedCount: batch.rejectedCount ?? 0 }),
     findById: (id: string) => {
       const row = byId.get(id);
       return row ? toBatch(row) : null;
     },
     /** False when the batch was already completed (a second confirm). */
     complete: (id: string, count: number, at: string, rejected: { csv: string | null; count: number } = { csv: null, count: 0 }) =>
-      complete.run(count, at, rejected.csv, rejected.count, id).changes > 0,
+      complete().run(count, at, rejected.csv, rejected.count, id).changes > 0,
     addItem: (batchId: string, line: number, assertionId: string) => insertItem.run(batchId, line, assertionId),
     lines: (batchId: string): AwardBatchLine[] =>
       items.all(batchId).map((r) => ({ line: r.line, assertionId: r.assertion_id, recipientEmail: r.recipient_email, recipientName: r.recipient_name })),
