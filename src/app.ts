@@ -151,7 +151,7 @@ export function createApp(deps: AppDeps): Kiln {
 
   // Our own documents are verified in-process (never over the network); `handle` is defined below.
   const verifier = verifierService({
-    allowPrivateNetworks: config.verifyAllowPrivateNetworks,
+    allowPrivateNetworks: config.allowPrivateNetworks,
     local: inProcessFetch(config.publicUrl, (req, res) => handle(req, res)),
     now: deps.now,
   });

@@ -64,7 +64,7 @@ export async function runVerify(args: string[], io: CliIo = processIo): Promise<
   if (!source) return 2;
   const own = ownDocuments(config);
   try {
-    const verifier = verifierService({ allowPrivateNetworks: config.verifyAllowPrivateNetworks, local: own.local });
+    const verifier = verifierService({ allowPrivateNetworks: config.allowPrivateNetworks, local: own.local });
     const email = typeof parsed.values.email === 'string' ? parsed.values.email : null;
     const { report } = await verifier.verify({ source, email });
     io.stdout(parsed.values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));

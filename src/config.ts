@@ -18,12 +18,17 @@ const schema = z.object({
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIGNUP: z.enum(['open', 'invite', 'closed']).default('open'),
-  VERIFY_ALLOW_PRIVATE_NETWORKS: boolean.default(false),
+  // ALLOW_PRIVATE_NETWORKS is the general name (every outbound fetch); VERIFY_… is the older one, still accepted.
+  ALLOW_PRIVATE_NETWORKS: boolean.optional(),
+  VERIFY_ALLOW_PRIVATE_NETWORKS: boolean.optional(),
+  HOST: z.union([z.ipv4(), z.ipv6(), z.literal('localhost')]).optional(),
   KILN_KEY_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
 });
 
 export interface Config {
   readonly port: number;
+  /** Bind address; undefined → all interfaces (Node's default: `::` with IPv4 mapped, or `0.0.0.0`). */
+  readonly host: string | undefined;
   /** Origin plus optional path prefix, without a trailing slash; every hosted id starts with it. */
   readonly publicUrl: string;
   readonly dataDir: string;
@@ -32,7 +37,8 @@ export interface Config {
   readonly trustProxy: number;
   readonly logLevel: string;
   readonly signup: 'open' | 'invite' | 'closed';
-  readonly verifyAllowPrivateNetworks: boolean;
+  /** Outbound fetches (the verifier, and later backpacks, webhooks, LTI) may reach loopback and private addresses. */
+  readonly allowPrivateNetworks: boolean;
   /** Encrypts issuers' private signing keys; unset → a secret generated into DATA_DIR/secrets.json. */
   readonly keySecret: string | undefined;
 }
@@ -50,8 +56,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  if (c.ALLOW_PRIVATE_NETWORKS !== undefined && c.VERIFY_ALLOW_PRIVATE_NETWORKS !== undefined && c.ALLOW_PRIVATE_NETWORKS !== c.VERIFY_ALLOW_PRIVATE_NETWORKS) {
+    throw new ConfigError('Invalid configuration:\n  ALLOW_PRIVATE_NETWORKS: disagrees with VERIFY_ALLOW_PRIVATE_NETWORKS (its older name); set only one');
+  }
   return Object.freeze({
     port: c.PORT,
+    host: c.HOST,
     publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
     dataDir: path.resolve(c.DATA_DIR),
     smtpUrl: c.SMTP_URL,
@@ -59,7 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: c.TRUST_PROXY,
     logLevel: c.LOG_LEVEL,
     signup: c.SIGNUP,
-    verifyAllowPrivateNetworks: c.VERIFY_ALLOW_PRIVATE_NETWORKS,
+    allowPrivateNetworks: c.ALLOW_PRIVATE_NETWORKS ?? c.VERIFY_ALLOW_PRIVATE_NETWORKS ?? false,
     keySecret: c.KILN_KEY_SECRET,
   });
 }

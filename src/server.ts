@@ -30,8 +30,9 @@ function main() {
   const kiln = createApp({ db, config, sessionSecret: loadOrCreateSecrets(config.dataDir).sessionSecret, logger });
   const server = http.createServer(kiln.handle);
   server.keepAliveTimeout = 65_000;
-  server.listen(config.port, () => {
-    logger.info({ port: config.port, publicUrl: config.publicUrl }, 'Kiln is listening');
+  // HOST unset: all interfaces, Node's default.
+  server.listen({ port: config.port, host: config.host }, () => {
+    logger.info({ host: config.host ?? 'all interfaces', port: config.port, publicUrl: config.publicUrl }, 'Kiln is listening');
     // For the person at the terminal, on stderr so stdout stays one JSON log line per event.
     const { publicUrl, smtpUrl } = config;
     const facts = { publicUrl, publicUrlIsLocal: isLocalPublicUrl(publicUrl), smtpConfigured: Boolean(smtpUrl) };

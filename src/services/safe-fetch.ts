@@ -3,10 +3,14 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { FetchError, type FetchResult, type Fetcher } from '../openbadges/verify/types.js';
+import { isPublicAddress } from './address-policy.js';
+
+export { isPublicAddress };
 
 /**
  * The verifier's only way onto the network. Anyone can make Kiln fetch a URL (that is what verifying a badge
- * is), so every hop is vetted: http(s) only, the host resolved once and refused when any address is private,
+ * is), so every hop is vetted: http(s) only, the host resolved once and refused when any address is not global unicast
+ * (`address-policy.ts`),
  * and the connection made to exactly that vetted address, so a second DNS answer (a rebind) cannot redirect it.
  */
 
@@ -25,7 +29,7 @@ export type LookupFn = (hostname: string) => Promise<ResolvedAddress[]>;
 export type LocalFetch = (url: string) => Promise<FetchResult | null>;
 
 export interface SafeFetchOptions {
-  /** VERIFY_ALLOW_PRIVATE_NETWORKS: tests and intranets. */
+  /** ALLOW_PRIVATE_NETWORKS: tests and intranets. */
   allowPrivateNetworks: boolean;
   local?: LocalFetch;
   lookup?: LookupFn;
@@ -40,74 +44,6 @@ const DEFAULT_TIMEOUT_MS = 5_000;
 const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
 const DEFAULT_MAX_REDIRECTS = 3;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-
-// Two lists: a BlockList matches IPv4 addresses against IPv6 rules through their mapped form.
-const blockedV4 = new net.BlockList();
-const blockedV6 = new net.BlockList();
-for (const [prefix, bits] of [
-  ['0.0.0.0', 8], // "this network", including the unspecified address
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10], // carrier-grade NAT
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16], // link-local, including cloud metadata at 169.254.169.254
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4], // multicast
-  ['240.0.0.0', 4], // reserved and broadcast
-] as const) {
-  blockedV4.addSubnet(prefix, bits, 'ipv4');
-}
-for (const [prefix, bits] of [
-  ['::', 128], // unspecified
-  ['::1', 128],
-  ['::ffff:0:0', 96], // IPv4-mapped: refused outright rather than unwrapped
-  ['::', 96], // IPv4-compatible (deprecated)
-  ['64:ff9b:1::', 48], // local-use NAT64
-  ['fc00::', 7], // unique local
-  ['fe80::', 10], // link-local
-  ['fec0::', 10], // site-local (deprecated)
-  ['ff00::', 8], // multicast
-] as const) {
-  blockedV6.addSubnet(prefix, bits, 'ipv6');
-}
-
-/** True for addresses on the public internet; loopback, private, link-local, CGNAT, mapped and the like are not. */
-export function isPublicAddress(address: string): boolean {
-  const family = net.isIP(address);
-  if (family === 0) return false;
-  if (family === 4) return !blockedV4.check(address, 'ipv4');
-  if (blockedV6.check(address, 'ipv6')) return false;
-  // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) carry an IPv4 address that must itself be public.
-  const embedded = embeddedIpv4(address);
-  return embedded === null || !blockedV4.check(embedded, 'ipv4');
-}
-
-function embeddedIpv4(address: string): string | null {
-  const groups = expandIpv6(address);
-  if (!groups) return null;
-  const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
-  if (groups[0] === 0x64 && groups[1] === 0xff9b && groups.slice(2, 6).every((g) => g === 0)) return v4(groups[6]!, groups[7]!);
-  if (groups[0] === 0x2002) return v4(groups[1]!, groups[2]!);
-  return null;
-}
-
-function expandIpv6(address: string): number[] | null {
-  const [head = '', tail] = address.toLowerCase().split('::');
-  const parse = (part: string) => (part === '' ? [] : part.split(':'));
-  const words = (parts: string[]) =>
-    parts.flatMap((p) => (p.includes('.') ? ipv4Words(p) : [parseInt(p, 16)]));
-  const left = words(parse(head));
-  const right = tail === undefined ? [] : words(parse(tail));
-  const groups = tail === undefined ? left : [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
-  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
-}
-
-function ipv4Words(dotted: string): number[] {
-  const b = dotted.split('.').map(Number);
-  return [((b[0] ?? 0) << 8) | (b[1] ?? 0), ((b[2] ?? 0) << 8) | (b[3] ?? 0)];
-}
 
 const systemLookup: LookupFn = (hostname) => dns.promises.lookup(hostname, { all: true, verbatim: true });
 
@@ -185,7 +121,7 @@ async function vet(target: URL, lookup: LookupFn, allowed: (address: string) => 
     throw new FetchError(
       'private_address',
       `the address points to a private or local network (${refused.address}), which Kiln does not contact`,
-      `${host} resolves to ${refused.address}; private, loopback and link-local addresses are refused`,
+      `${host} resolves to ${refused.address}; only global unicast addresses are contacted`,
     );
   }
   // Every address passed; IPv4 first, since many servers publish AAAA records they cannot be reached on.

@@ -3,7 +3,7 @@ import type { Fetcher, VerificationResult } from '../openbadges/verify/types.js'
 import { createSafeFetch, type LocalFetch, type LookupFn } from './safe-fetch.js';
 
 export interface VerifierDeps {
-  /** Config.verifyAllowPrivateNetworks. */
+  /** Config.allowPrivateNetworks. */
   allowPrivateNetworks: boolean;
   /** Answers URLs under our own PUBLIC_URL without the network (see `inProcessFetch` in web/verify.ts). */
   local?: LocalFetch;

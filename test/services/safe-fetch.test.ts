@@ -56,20 +56,6 @@ async function refusal(promise: Promise<unknown>): Promise<FetchError> {
   return error as FetchError;
 }
 
-describe('isPublicAddress', () => {
-  it.each([
-    '127.0.0.1', '127.8.9.10', '10.0.0.1', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254',
-    '100.64.0.1', '0.0.0.0', '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fc00::1', 'fd12:3456::1',
-    '::ffff:127.0.0.1', '::ffff:8.8.8.8', '::ffff:7f00:1', '64:ff9b::a00:1', '2002:c0a8:101::1', 'ff02::1', 'not-an-ip',
-  ])('refuses %s', (address) => {
-    expect(isPublicAddress(address)).toBe(false);
-  });
-
-  it.each(['93.184.215.14', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '64:ff9b::808:808'])('accepts %s', (address) => {
-    expect(isPublicAddress(address)).toBe(true);
-  });
-});
-
 describe('createSafeFetch with private networks refused', () => {
   const fetch = createSafeFetch({ allowPrivateNetworks: false });
 
@@ -87,6 +73,28 @@ describe('createSafeFetch with private networks refused', () => {
     expect(error.code).toBe('private_address');
     expect(error.message).toMatch(/^the address points to a private or local network \(.+\), which Kiln does not contact$/);
     expect(internal.requests.length).toBe(before);
+  });
+
+  it.each([
+    ['hex and short IPv4 (0x7f.1)', () => `http://0x7f.1:${port(internal)}/secret`],
+    ['short IPv4 (127.1)', () => `http://127.1:${port(internal)}/secret`],
+    ['octal IPv4 (0177.0.0.1)', () => `http://0177.0.0.1:${port(internal)}/secret`],
+    ['hex IPv4 (0x7f000001)', () => `http://0x7f000001:${port(internal)}/secret`],
+    ['a trailing dot (127.0.0.1.)', () => `http://127.0.0.1.:${port(internal)}/secret`],
+    ['a percent-encoded host (%31%32%37.0.0.1)', () => `http://%31%32%37.0.0.1:${port(internal)}/secret`],
+    ['an IPv4-compatible IPv6 address', () => `http://[::127.0.0.1]:${port(internal)}/secret`],
+    ['a NAT64 address of loopback', () => `http://[64:ff9b::7f00:1]:${port(internal)}/secret`],
+    ['a 6to4 address of a private network', () => 'http://[2002:c0a8:101::1]/'],
+    ['a documentation address', () => 'http://192.0.2.10/'],
+    ['a CGNAT address', () => 'http://100.64.1.1/'],
+  ])('refuses %s', async (_name, url) => {
+    const before = internal.requests.length;
+    expect((await refusal(fetch(url()))).code).toBe('private_address');
+    expect(internal.requests.length).toBe(before);
+  });
+
+  it('refuses an IPv6 literal with a zone id as an invalid address', async () => {
+    expect((await refusal(fetch(`http://[fe80::1%25lo]:${port(internal)}/secret`))).code).toBe('bad_url');
   });
 
   it('refuses schemes other than http and https', async () => {
@@ -209,5 +217,42 @@ describe('createSafeFetch with a local handler for our own PUBLIC_URL', () => {
     const fetch = createSafeFetch({ allowPrivateNetworks: true });
     const result = await fetch(`http://127.0.0.1:${port(internal)}/secret`);
     expect(JSON.parse(result.body.toString())).toEqual({ secret: true });
+  });
+});
+
+describe('createSafeFetch with DNS names whose answers are private in disguise', () => {
+  // The real address policy, with only DNS injected: each name "resolves" to a form of a private address.
+  const answers: Record<string, string> = {
+    'mapped.example.test': '::ffff:127.0.0.1',
+    'mapped-hex.example.test': '::ffff:7f00:1',
+    'translated.example.test': '::ffff:0:7f00:1',
+    'compatible.example.test': '::7f00:1',
+    'nat64.example.test': '64:ff9b::a9fe:a9fe',
+    'nat64-local.example.test': '64:ff9b:1::808:808',
+    'sixtofour.example.test': '2002:7f00:1::',
+    'teredo.example.test': '2001:0:4136:e378:8000:63bf:80ff:fffe',
+    'zoned.example.test': 'fe80::1%lo',
+    'short-form.example.test': '127.1',
+    'decimal.example.test': '2130706433',
+    'documentation.example.test': '2001:db8::1',
+    'documentation-3fff.example.test': '3fff::1',
+    'benchmark.example.test': '198.18.0.1',
+    'benchmark6.example.test': '2001:2::1',
+    'multicast.example.test': '224.0.0.251',
+    'cgnat.example.test': '100.100.100.200',
+  };
+  const lookup: LookupFn = async (hostname) => {
+    const address = answers[hostname];
+    if (!address) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+    return [{ address, family: address.includes(':') ? 6 : 4 }];
+  };
+  const fetch = createSafeFetch({ allowPrivateNetworks: false, lookup });
+
+  it.each(Object.entries(answers))('refuses %s (resolving to %s)', async (name, address) => {
+    const before = internal.requests.length;
+    const error = await refusal(fetch(`http://${name}:${port(internal)}/secret`));
+    expect(error.code).toBe('private_address');
+    expect(error.message).toContain(address);
+    expect(internal.requests.length).toBe(before);
   });
 });

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { isPublicAddress } from '../../src/services/address-policy.js';
+
+// One row per IANA special-purpose block (and the transition forms that carry an IPv4 address), with an address at
+// its edge where that matters. Anything not listed as public must be refused.
+const refused: Array<[string, string]> = [
+  ['0.0.0.0', 'this network'],
+  ['0.255.255.255', 'this network, top'],
+  ['10.0.0.1', 'private'],
+  ['100.64.0.1', 'CGNAT'],
+  ['100.127.255.255', 'CGNAT, top'],
+  ['127.0.0.1', 'loopback'],
+  ['127.8.9.10', 'loopback'],
+  ['169.254.169.254', 'link-local (cloud metadata)'],
+  ['172.16.0.1', 'private'],
+  ['172.31.255.255', 'private, top'],
+  ['192.0.0.1', 'IETF protocol assignments'],
+  ['192.0.0.170', 'NAT64 discovery'],
+  ['192.0.2.1', 'documentation TEST-NET-1'],
+  ['192.88.99.1', 'deprecated 6to4 relay anycast'],
+  ['192.168.1.1', 'private'],
+  ['198.18.0.1', 'benchmarking'],
+  ['198.19.255.255', 'benchmarking, top'],
+  ['198.51.100.7', 'documentation TEST-NET-2'],
+  ['203.0.113.9', 'documentation TEST-NET-3'],
+  ['224.0.0.1', 'multicast'],
+  ['239.255.255.250', 'multicast (SSDP)'],
+  ['240.0.0.1', 'reserved'],
+  ['255.255.255.255', 'broadcast'],
+  ['::', 'unspecified'],
+  ['::1', 'loopback'],
+  ['::127.0.0.1', 'IPv4-compatible'],
+  ['::8.8.8.8', 'IPv4-compatible, even of a public address'],
+  ['::ffff:127.0.0.1', 'IPv4-mapped, dotted'],
+  ['::ffff:7f00:1', 'IPv4-mapped, hex'],
+  ['::FFFF:7F00:1', 'IPv4-mapped, upper case'],
+  ['0:0:0:0:0:ffff:7f00:1', 'IPv4-mapped, uncompressed'],
+  ['::ffff:8.8.8.8', 'IPv4-mapped, even of a public address'],
+  ['::ffff:0:7f00:1', 'IPv4-translated'],
+  ['::ffff:0:808:808', 'IPv4-translated, even of a public address'],
+  ['64:ff9b::7f00:1', 'NAT64 of loopback'],
+  ['64:ff9b::a00:1', 'NAT64 of 10.0.0.1'],
+  ['64:ff9b::192.168.0.1', 'NAT64 of 192.168.0.1, dotted'],
+  ['64:ff9b::c000:201', 'NAT64 of documentation'],
+  ['64:ff9b:1::808:808', 'local-use NAT64'],
+  ['2002:7f00:1::1', '6to4 of loopback'],
+  ['2002:c0a8:101::1', '6to4 of 192.168.1.1'],
+  ['2002:a9fe:a9fe::', '6to4 of cloud metadata'],
+  ['2001:0:4136:e378:8000:63bf:80ff:fffe', 'Teredo, client 127.0.0.1'],
+  ['2001:0:a00:1::f7f7:f7f7', 'Teredo, server 10.0.0.1'],
+  ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'Teredo, client 192.0.2.45'],
+  ['2001:2::1', 'benchmarking'],
+  ['2001:10::1', 'deprecated ORCHID'],
+  ['2001:db8::1', 'documentation'],
+  ['3fff::1', 'documentation (3fff::/20)'],
+  ['3fff:fff::1', 'documentation (3fff::/20), top'],
+  ['100::1', 'discard-only'],
+  ['5f00::1', 'SRv6 SIDs'],
+  ['fc00::1', 'unique local'],
+  ['fd12:3456::1', 'unique local'],
+  ['fe80::1', 'link-local'],
+  ['fe80::1%eth0', 'link-local with a zone id'],
+  ['2606:4700::1111%1', 'any address with a zone id'],
+  ['fec0::1', 'site-local'],
+  ['ff02::1', 'multicast'],
+  ['ff0e::1', 'global-scope multicast'],
+  ['127.1', 'short IPv4 form (never a resolver answer)'],
+  ['0x7f.1', 'hex IPv4 form'],
+  ['2130706433', 'decimal IPv4 form'],
+  ['0177.0.0.1', 'octal IPv4 form'],
+  ['[::1]', 'bracketed'],
+  ['localhost', 'a name'],
+  ['', 'empty'],
+];
+
+const accepted: Array<[string, string]> = [
+  ['8.8.8.8', 'public'],
+  ['93.184.215.14', 'public'],
+  ['1.0.0.0', 'bottom of unicast'],
+  ['223.255.255.255', 'top of unicast'],
+  ['172.32.0.1', 'just past 172.16/12'],
+  ['100.128.0.1', 'just past CGNAT'],
+  ['198.20.0.1', 'just past benchmarking'],
+  ['192.0.0.9', 'PCP anycast'],
+  ['192.0.1.1', 'just past 192.0.0/24'],
+  ['2606:4700::1111', 'global unicast'],
+  ['2a00:1450:4001:80b::200e', 'global unicast'],
+  ['64:ff9b::808:808', 'NAT64 of a public address'],
+  ['64:ff9b::8.8.8.8', 'NAT64 of a public address, dotted'],
+  ['2002:808:808::1', '6to4 of a public address'],
+  ['2001:0:4136:e378::f7f7:f7f7', 'Teredo, public server and client'],
+  ['2001:4:112::1', 'AS112-v6'],
+  ['2001:db9::1', 'just past documentation'],
+  ['3fff:1000::1', 'just past 3fff::/20'],
+];
+
+describe('isPublicAddress (allow-list of global unicast space)', () => {
+  it.each(refused)('refuses %s (%s)', (address) => {
+    expect(isPublicAddress(address)).toBe(false);
+  });
+
+  it.each(accepted)('accepts %s (%s)', (address) => {
+    expect(isPublicAddress(address)).toBe(true);
+  });
+});
