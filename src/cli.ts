@@ -1,9 +1,10 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { runUnbake, runVerify } from './cli-verify.js';
 import { ConfigError, loadConfig } from './config.js';
-import { migrate, openDatabase } from './db/database.js';
+import { migrate, openDatabase, restrictDatabaseFiles } from './db/database.js';
 import { AppError, ValidationError } from './errors.js';
 import { createRepos } from './repos/index.js';
 import { createServiceContext } from './services/context.js';
@@ -92,7 +93,12 @@ async function backup(args: string[]) {
   migrate(db);
   // All pages in one step, inside one read transaction: SQLite restarts a step-by-step backup whenever another
   // process writes between steps, so against a busy server it could copy forever. WAL lets the server keep writing.
-  await db.backup(path.resolve(target!), { progress: () => 0x7fffffff });
+  // A backup holds everything the database does: the file is made (or tightened) owner-only before a page is copied
+  // into it, and SQLite gives its journal the same mode.
+  const copy = path.resolve(target!);
+  fs.closeSync(fs.openSync(copy, 'a', 0o600));
+  restrictDatabaseFiles(copy);
+  await db.backup(copy, { progress: () => 0x7fffffff });
   db.close();
   process.stdout.write(`${path.resolve(target!)}\n`);
 }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDir } from './db/database.js';
 
 export interface Secrets {
   sessionSecret: string;
@@ -9,7 +10,7 @@ export interface Secrets {
 /** Generated once into DATA_DIR (mode 0600), never committed, never logged. */
 export function loadOrCreateSecrets(dataDir: string): Secrets {
   const file = path.join(dataDir, 'secrets.json');
-  fs.mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as Secrets;
   const secrets: Secrets = { sessionSecret: crypto.randomBytes(32).toString('base64url') };
   fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
@@ -23,7 +24,7 @@ export function loadOrCreateSecrets(dataDir: string): Secrets {
  */
 export function loadOrCreateKeySecret(dataDir: string): string {
   const file = path.join(dataDir, 'key-secret');
-  fs.mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   if (!fs.existsSync(file)) {
     // Written in full under a private name, then linked into place: link fails if someone else won the race.
     const draft = `${file}.${process.pid}.${crypto.randomUUID()}`;

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { openDatabase } from '../src/db/database.js';
 
 const run = promisify(execFile);
@@ -34,6 +35,28 @@ describe('the kiln CLI', () => {
     expect(db.prepare('SELECT email, is_admin FROM users').get()).toEqual({ email: 'admin@example.org', is_admin: 1 });
     expect(db.prepare('SELECT name FROM api_tokens').pluck().get()).toBe('ci');
     db.close();
+  });
+
+  it('writes backups owner-only (0600), also over an existing world-readable file', async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-'));
+    const env = { DATA_DIR: path.join(dataDir, 'data') };
+    await kiln(['user', 'add', '--email', 'admin@example.org', '--password-stdin'], env, 'a long enough password\n');
+    const previous = process.umask(0o022); // the CLI inherits it: without care its files would be 0644
+    try {
+      const fresh = path.join(dataDir, 'fresh-backup.db');
+      expect((await kiln(['backup', fresh], env)).stdout.trim()).toBe(fresh);
+      const existing = path.join(dataDir, 'old-backup.db');
+      fs.writeFileSync(existing, '', { mode: 0o644 });
+      await kiln(['backup', existing], env);
+      for (const file of [fresh, existing]) {
+        expect((fs.statSync(file).mode & 0o777).toString(8), file).toBe('600');
+        const copy = new Database(file, { readonly: true });
+        expect(copy.prepare('SELECT email FROM users').pluck().get()).toBe('admin@example.org');
+        copy.close();
+      }
+    } finally {
+      process.umask(previous);
+    }
   });
 
   it('fails with a message on stderr and nothing on stdout for an unknown account', async () => {

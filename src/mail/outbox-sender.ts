@@ -2,6 +2,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { OutboxMessage } from '../repos/outbox.js';
 import type { Services } from '../services/index.js';
+import { maskSecretLinks } from '../services/secret-links.js';
 
 /*
  * The background sender: it delivers what the outbox table holds, one message at a time.
@@ -75,6 +76,12 @@ export function createOutboxSender(options: OutboxSenderOptions): OutboxSender {
     });
   }
 
+  // What stays in the outbox once a message is sent or has failed for good: a sign-in link there would still work.
+  const kept = (message: OutboxMessage) => ({
+    textBody: maskSecretLinks(message.textBody, services.ctx.config.publicUrl),
+    htmlBody: maskSecretLinks(message.htmlBody, services.ctx.config.publicUrl),
+  });
+
   async function deliver(message: OutboxMessage): Promise<void> {
     const attachments: Array<{ filename: string; content: Buffer; contentType: string }> = [];
     if (message.assertionId) {
@@ -101,7 +108,7 @@ export function createOutboxSender(options: OutboxSenderOptions): OutboxSender {
       const reason = (text ?? 'unknown error').slice(0, 500);
       // 5xx is the server saying "never": retrying would only repeat the refusal.
       if ((responseCode && responseCode >= 500) || message.attempts >= MAX_ATTEMPTS) {
-        repo.markFailed(message.id, reason);
+        repo.markFailed(message.id, reason, kept(message));
         logger.warn({ outboxId: message.id, responseCode }, 'email failed');
       } else {
         repo.retryLater(message.id, new Date(now().getTime() + retryDelayMs(message.attempts)).toISOString(), reason);
@@ -109,7 +116,7 @@ export function createOutboxSender(options: OutboxSenderOptions): OutboxSender {
       }
       return;
     }
-    repo.markSent(message.id, now().toISOString());
+    repo.markSent(message.id, now().toISOString(), kept(message));
     logger.debug({ outboxId: message.id }, 'email sent');
   }
 

@@ -23,6 +23,9 @@ export interface OutboxMessage {
 
 export type NewOutboxMessage = Pick<OutboxMessage, 'id' | 'kind' | 'toAddress' | 'toName' | 'subject' | 'textBody' | 'htmlBody' | 'assertionId' | 'createdAt'>;
 
+/** The bodies kept after a message is done with (its secret links masked). */
+export type KeptBodies = Pick<OutboxMessage, 'textBody' | 'htmlBody'>;
+
 interface OutboxRow {
   id: string;
   kind: 'award' | 'sign_in';
@@ -71,9 +74,14 @@ export function outboxRepo(db: Db) {
   const claim = db.prepare(
     "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ? WHERE id = ? AND status = 'queued'",
   );
-  const markSent = db.prepare("UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ? AND status = 'sending'");
+  // Once a message has left (or never will), its bodies are kept only with their secret links masked.
+  const markSent = db.prepare(
+    "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, text_body = ?, html_body = ? WHERE id = ? AND status = 'sending'",
+  );
   const retry = db.prepare("UPDATE outbox SET status = 'queued', next_attempt_at = ?, last_error = ? WHERE id = ? AND status = 'sending'");
-  const fail = db.prepare("UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ? AND status = 'sending'");
+  const fail = db.prepare(
+    "UPDATE outbox SET status = 'failed', last_error = ?, text_body = ?, html_body = ? WHERE id = ? AND status = 'sending'",
+  );
   const cancel = db.prepare("UPDATE outbox SET status = 'cancelled', last_error = ? WHERE id = ? AND status IN ('queued', 'sending')");
   const cancelForAssertion = db.prepare(
     "UPDATE outbox SET status = 'cancelled', last_error = ? WHERE assertion_id = ? AND status = 'queued'",
@@ -104,9 +112,9 @@ export function outboxRepo(db: Db) {
       if (claim.run(now, row.id).changes === 0) return null;
       return toMessage(byId.get(row.id)!);
     }),
-    markSent: (id: string, at: string) => markSent.run(at, id).changes > 0,
+    markSent: (id: string, at: string, kept: KeptBodies) => markSent.run(at, kept.textBody, kept.htmlBody, id).changes > 0,
     retryLater: (id: string, at: string, error: string) => retry.run(at, error, id).changes > 0,
-    markFailed: (id: string, error: string) => fail.run(error, id).changes > 0,
+    markFailed: (id: string, error: string, kept: KeptBodies) => fail.run(error, kept.textBody, kept.htmlBody, id).changes > 0,
     cancel: (id: string, reason: string) => cancel.run(reason, id).changes > 0,
     cancelQueuedForAssertion: (assertionId: string, reason: string) => cancelForAssertion.run(reason, assertionId).changes,
     /** Claimed by a sender that never recorded the outcome (the process died): the message may or may not have gone out. */

@@ -4,6 +4,7 @@ import { notFound } from '../errors.js';
 import { markdown } from '../markdown.js';
 import type { Assertion } from '../repos/assertions.js';
 import type { OutboxMessage, OutboxStatus } from '../repos/outbox.js';
+import { maskSecretLinks } from './secret-links.js';
 import type { PageQuery } from '../repos/pagination.js';
 import type { ServiceContext } from './context.js';
 import type { IssuersService } from './issuers.js';
@@ -219,10 +220,12 @@ export function mailService(ctx: ServiceContext, issuers: IssuersService) {
 
     list: (page: PageQuery & { status?: OutboxStatus | '' }) => repos.outbox.list(page),
     counts: () => repos.outbox.counts(),
+    /** A message as the admin outbox shows it: secret links masked, also while it waits to be sent. */
     find(id: string): OutboxMessage {
       const m = repos.outbox.findById(id);
       if (!m) throw notFound('Message');
-      return m;
+      const mask = (body: string) => maskSecretLinks(body, ctx.config.publicUrl);
+      return { ...m, textBody: mask(m.textBody), htmlBody: mask(m.htmlBody) };
     },
   };
 }
