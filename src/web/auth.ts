@@ -98,7 +98,21 @@ export function apiTokenAuth(accounts: AccountsService) {
   };
 }
 
-/** Only same-site paths, so a crafted ?next= cannot send someone elsewhere after login. */
+const SITE = 'http://kiln.invalid';
+
+/**
+ * Only same-site paths, so a crafted ?next= cannot send someone elsewhere after login. Browsers drop tabs and
+ * newlines from URLs and read `\` as `/`, so "/\t/host" and "/\\host" mean "//host"; an encoded slash, backslash
+ * or percent right after the first slash becomes one for any layer that decodes once more. All are refused, and
+ * what is left must still resolve to this site as a browser resolves a Location header.
+ */
 export function safeNext(value: unknown): string {
-  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/manage';
+  const fallback = '/manage';
+  if (typeof value !== 'string' || value.length > 2000) return fallback;
+  if (!/^\/(?![/\\]|%(?:2f|5c|25))/i.test(value) || /[\x00-\x20\x7f\\]/.test(value)) return fallback;
+  try {
+    return new URL(value, SITE).origin === SITE ? value : fallback;
+  } catch {
+    return fallback;
+  }
 }
