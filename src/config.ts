@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import net from 'node:net';
 import path from 'node:path';
+import { isPublicAddress } from './services/address-policy.js';
 
 const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -74,16 +76,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   });
 }
 
-/** True when verifiers elsewhere could not reach the ids we would publish. */
+/** True when verifiers elsewhere could not reach the ids we would publish: a local name or a non-global address. */
 export function isLocalPublicUrl(publicUrl: string): boolean {
-  const host = new URL(publicUrl).hostname;
-  return (
-    host === 'localhost' ||
-    host.endsWith('.localhost') ||
-    /^127\./.test(host) ||
-    /^10\./.test(host) ||
-    /^192\.168\./.test(host) ||
-    /^172\.(1[6-9]|2\d|3[01])\./.test(host) ||
-    host === '[::1]'
-  );
+  const host = new URL(publicUrl).hostname.replace(/^\[(.*)\]$/, '$1');
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  return net.isIP(host) !== 0 && !isPublicAddress(host);
 }

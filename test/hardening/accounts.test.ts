@@ -1,62 +1,7 @@
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiToken, givenBadge, signedUpAgent, startKiln, type TestKiln } from '../helpers/app.js';
 import { reportFigure } from '../helpers/child-server.js';
-
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  ms: number;
-}
-
-/**
- * One HTTP request from a chosen loopback address (127.0.0.0/8 all reaches the server on Linux), so tests can be
- * several clients, as the rate limiters see them, without trusting any header.
- */
-function send(t: TestKiln, options: { method?: string; path: string; from?: string; cookie?: string; headers?: Record<string, string>; form?: Record<string, string> }): Promise<Answer> {
-  const body = options.form ? new URLSearchParams(options.form).toString() : undefined;
-  const url = new URL(options.path, t.baseUrl);
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const req = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname + url.search,
-        method: options.method ?? (body ? 'POST' : 'GET'),
-        localAddress: options.from ?? '127.0.0.1',
-        agent: false,
-        headers: {
-          Accept: 'text/html',
-          ...(options.cookie ? { Cookie: options.cookie } : {}),
-          ...(body ? { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': String(Buffer.byteLength(body)) } : {}),
-          ...options.headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-const sessionCookie = (a: Answer): string | null => {
-  const raw = (a.headers['set-cookie'] ?? []).find((c) => c.startsWith('kiln.sid='));
-  return raw ? raw.split(';')[0]! : null;
-};
-
-/** A fresh visitor at `from`: its session cookie and the CSRF token of the form on `path`. */
-async function visit(t: TestKiln, path: string, from: string, cookie?: string): Promise<{ cookie: string; csrf: string }> {
-  const page = await send(t, { path, from, cookie });
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
-  if (!csrf) throw new Error(`no form on ${path}: ${page.status}`);
-  return { cookie: sessionCookie(page) ?? cookie!, csrf };
-}
+import { loopbackClient, send, sessionCookie, visit, type Answer } from '../helpers/loopback-client.js';
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -78,13 +23,11 @@ function shape(a: Answer, typed: string): { status: number; headers: string[]; b
   };
 }
 
-const address = (n: number) => `127.0.${Math.floor(n / 250) + 1}.${(n % 250) + 2}`;
-
 describe('accounts', () => {
   let t: TestKiln;
   let owner: { email: string; password: string };
   let clients = 0;
-  const nextClient = () => address(clients++);
+  const nextClient = () => loopbackClient(clients++);
 
   beforeAll(async () => {
     t = await startKiln({ TRUST_PROXY: '0' });

@@ -12,11 +12,11 @@ export interface Answer {
  * test can be several clients, as the rate limiters see them, without trusting any header.
  */
 export function send(
-  baseUrl: string,
+  server: { baseUrl: string },
   options: { method?: string; path: string; from?: string; cookie?: string; headers?: Record<string, string>; form?: Record<string, string> },
 ): Promise<Answer> {
   const body = options.form ? new URLSearchParams(options.form).toString() : undefined;
-  const url = new URL(options.path, baseUrl);
+  const url = new URL(options.path, server.baseUrl);
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const req = http.request(
@@ -51,8 +51,8 @@ export const sessionCookie = (a: Answer): string | null => {
 };
 
 /** A fresh visitor at `from`: its session cookie and the CSRF token of the form on `path`. */
-export async function visit(baseUrl: string, path: string, from: string, cookie?: string): Promise<{ cookie: string; csrf: string; page: Answer }> {
-  const page = await send(baseUrl, { path, from, cookie });
+export async function visit(server: { baseUrl: string }, path: string, from: string, cookie?: string): Promise<{ cookie: string; csrf: string; page: Answer }> {
+  const page = await send(server, { path, from, cookie });
   const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
   if (!csrf) throw new Error(`no form on ${path}: ${page.status}`);
   return { cookie: sessionCookie(page) ?? cookie!, csrf, page };

@@ -72,10 +72,10 @@ describe('after signing in, next= never leaves the site', () => {
   async function login(next: string, how: 'login link' | 'posted') {
     const from = loopbackClient(clients++);
     // As a crafted link arrives (?next= on the login page, carried in its hidden field), or posted as it is.
-    const page = await send(t.baseUrl, { path: `/login?next=${encodeURIComponent(next)}`, from });
+    const page = await send(t, { path: `/login?next=${encodeURIComponent(next)}`, from });
     const hidden = unescape(/name="next" value="([^"]*)"/.exec(page.body)![1]!);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
-    const res = await send(t.baseUrl, {
+    const res = await send(t, {
       path: '/login',
       from,
       cookie: sessionCookie(page)!,
@@ -101,14 +101,14 @@ describe('after signing in, next= never leaves the site', () => {
   it.each(OFF_SITE.map((v) => [JSON.stringify(v), v]))('learner sign-in: %s, at every step of the emailed link, lands on this site', async (_shown, next) => {
     const from = loopbackClient(clients++);
     const q = `?next=${encodeURIComponent(next)}`;
-    const start = await visit(t.baseUrl, `/learner${q}`, from);
+    const start = await visit(t, `/learner${q}`, from);
     const email = `learner${clients}@next.example.org`;
-    const asked = await send(t.baseUrl, { path: `/learner/sign-in${q}`, from, cookie: start.cookie, form: { _csrf: start.csrf, email, next } });
+    const asked = await send(t, { path: `/learner/sign-in${q}`, from, cookie: start.cookie, form: { _csrf: start.csrf, email, next } });
     expect(asked.status).toBe(200);
     const text = t.db.prepare("SELECT text_body FROM outbox WHERE kind = 'sign_in' AND to_address = ? ORDER BY rowid DESC").pluck().get(email) as string;
     const linkPath = new URL(/(http[^\s)]+\/learner\/sign-in\/[\w-]+)/.exec(text)![1]!).pathname;
-    const confirm = await visit(t.baseUrl, `${linkPath}${q}`, from, start.cookie);
-    const used = await send(t.baseUrl, { path: `${linkPath}${q}`, from, cookie: confirm.cookie, form: { _csrf: confirm.csrf, next } });
+    const confirm = await visit(t, `${linkPath}${q}`, from, start.cookie);
+    const used = await send(t, { path: `${linkPath}${q}`, from, cookie: confirm.cookie, form: { _csrf: confirm.csrf, next } });
     expect(used.status).toBe(303);
     expect(landing(used.headers.location).origin, `${JSON.stringify(next)} → ${used.headers.location}`).toBe(origin());
     expect(landing(used.headers.location).pathname).toBe('/learner');

@@ -49,9 +49,9 @@ describe('passwords', () => {
    */
   async function failedLoginCpuMs(email: string): Promise<number> {
     const from = loopbackClient(clients++); // a fresh client each time, so the per-address limit never answers instead
-    const { cookie, csrf } = await visit(t.baseUrl, '/login', from);
+    const { cookie, csrf } = await visit(t, '/login', from);
     const before = process.cpuUsage();
-    const res = await send(t.baseUrl, { path: '/login', from, cookie, form: { _csrf: csrf, email, password: 'not my password at all' } });
+    const res = await send(t, { path: '/login', from, cookie, form: { _csrf: csrf, email, password: 'not my password at all' } });
     const used = process.cpuUsage(before);
     expect(res.status).toBe(401);
     return (used.user + used.system) / 1000;
