@@ -9,9 +9,9 @@ export { isPublicAddress };
 
 /**
  * The verifier's only way onto the network. Anyone can make Kiln fetch a URL (that is what verifying a badge
- * is), so every hop is vetted: http(s) only, the host resolved once and refused when any address is not global unicast
- * (`address-policy.ts`),
- * and the connection made to exactly that vetted address, so a second DNS answer (a rebind) cannot redirect it.
+ * is), so every hop is vetted: http(s) only, the host resolved once and refused when any address is not global
+ * unicast (`address-policy.ts`), and the connection made to exactly that vetted address, so a second DNS answer (a
+ * rebind) cannot redirect it.
  */
 
 /** The validator's Accept header (openbadges-spec.md §5.1 FETCH_HTTP_NODE). */
