@@ -57,7 +57,7 @@ describe('the kiln CLI', () => {
     } finally {
       process.umask(previous);
     }
-  });
+  }, 90_000); // three CLI processes, each starting tsx
 
   it('fails with a message on stderr and nothing on stdout for an unknown account', async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-'));
