@@ -11,7 +11,10 @@ export interface Secrets {
 export function loadOrCreateSecrets(dataDir: string): Secrets {
   const file = path.join(dataDir, 'secrets.json');
   ensurePrivateDir(dataDir);
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as Secrets;
+  if (fs.existsSync(file)) {
+    fs.chmodSync(file, 0o600); // a copy restored by hand may have come back world-readable
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Secrets;
+  }
   const secrets: Secrets = { sessionSecret: crypto.randomBytes(32).toString('base64url') };
   fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -37,5 +40,6 @@ export function loadOrCreateKeySecret(dataDir: string): string {
       fs.rmSync(draft, { force: true });
     }
   }
+  fs.chmodSync(file, 0o600);
   return fs.readFileSync(file, 'utf8').trim();
 }

@@ -39,7 +39,7 @@ describe('the data directory and database files are owner-only', () => {
     expect(process.umask()).toBe(0o022);
   });
 
-  it('tightens an installation made before (0755 folder, 0644 database, -wal and -shm) when it opens it', () => {
+  it('tightens an installation made before (0755 folder; 0644 database, -wal, -shm and secrets) when it opens it', () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-modes-'));
     const dataDir = path.join(root, 'data');
     fs.mkdirSync(dataDir, { mode: 0o755 });
@@ -51,9 +51,14 @@ describe('the data directory and database files are owner-only', () => {
     for (const f of companions(file)) expect(modeOf(f).toString(8), f).toBe('644');
     expect(modeOf(dataDir).toString(8)).toBe('755');
 
+    fs.writeFileSync(path.join(dataDir, 'secrets.json'), JSON.stringify({ sessionSecret: 'restored from a backup' }), { mode: 0o644 });
+    fs.writeFileSync(path.join(dataDir, 'key-secret'), 'restored-key-secret', { mode: 0o644 });
+
     const db = openDatabase(file);
+    expect(loadOrCreateSecrets(dataDir).sessionSecret).toBe('restored from a backup');
+    expect(loadOrCreateKeySecret(dataDir)).toBe('restored-key-secret');
     expect(modeOf(dataDir).toString(8)).toBe('700');
-    for (const f of companions(file)) expect(modeOf(f).toString(8), f).toBe('600');
+    for (const f of [...companions(file), path.join(dataDir, 'secrets.json'), path.join(dataDir, 'key-secret')]) expect(modeOf(f).toString(8), f).toBe('600');
     expect(db.prepare('SELECT x FROM t').pluck().get()).toBe(1);
     db.close();
     old.close();
