@@ -23,7 +23,10 @@ const schema = z.object({
   // ALLOW_PRIVATE_NETWORKS is the general name (every outbound fetch); VERIFY_… is the older one, still accepted.
   ALLOW_PRIVATE_NETWORKS: boolean.optional(),
   VERIFY_ALLOW_PRIVATE_NETWORKS: boolean.optional(),
-  HOST: z.union([z.ipv4(), z.ipv6(), z.literal('localhost')]).optional(),
+  HOST: z
+    .string()
+    .refine((v) => v === 'localhost' || net.isIP(v) !== 0, 'must be an IP address to bind (127.0.0.1, ::, …) or localhost')
+    .optional(),
   KILN_KEY_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
 });
 

@@ -8,7 +8,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ HOST: '::' }).host).toBe('::');
     expect(loadConfig({ HOST: 'localhost' }).host).toBe('localhost');
     for (const bad of ['127.1', 'example.org', '0.0.0.0:80', '*']) {
-      expect(() => loadConfig({ HOST: bad }), bad).toThrow(/HOST/);
+      expect(() => loadConfig({ HOST: bad }), bad).toThrow(/HOST: must be an IP address/);
     }
   });
 
