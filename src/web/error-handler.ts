@@ -21,6 +21,12 @@ function toAppError(err: unknown): AppError | null {
   if (type === 'parameters.too.many' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return new AppError(400, 'bad_request', 'The request body could not be read.');
   }
+  // Another process holds the write lock past busy_timeout (a backup, a sqlite3 shell): nothing was written, and
+  // trying again later works, so this is the server's temporary unavailability, not a fault.
+  const sqliteCode = (err as { code?: unknown } | null)?.code;
+  if (sqliteCode === 'SQLITE_BUSY' || sqliteCode === 'SQLITE_LOCKED') {
+    return new AppError(503, 'busy', 'The database is busy for a moment. Nothing was changed: please try again.');
+  }
   const status = (err as { status?: number } | null)?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new AppError(status, 'bad_request', 'The request could not be understood.');
@@ -37,6 +43,7 @@ export function errorHandler(logger: Logger) {
       res.end();
       return;
     }
+    if (error.status === 503) res.set('Retry-After', '5');
     const form = res.locals.form as FormContext | undefined;
     // Verifiers and scripts asking for a document get JSON errors too; browsers get a page.
     if (isApiRequest(req) || (!form && documentVariant(req.get('accept')) !== 'html')) {

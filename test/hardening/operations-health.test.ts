@@ -44,7 +44,8 @@ describe('/health', () => {
     const accepted = await award();
 
     expect(locked).toMatchObject({ status: 503, body: { status: 'unavailable' } });
-    expect(refusedAward.status).toBe(500);
+    // Refused as temporarily unavailable, never a 500, and nothing written.
+    expect(refusedAward.status).toBe(503);
     expect(released).toMatchObject({ status: 200, body: { status: 'ok' } });
     expect(accepted.status).toBe(201);
     reportFigure('health', { whileLocked: locked.status, answeredInMs: Math.round(locked.ms), awardWhileLocked: refusedAward.status, afterRelease: released.status });
