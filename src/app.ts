@@ -14,6 +14,7 @@ import { createServices, type Services } from './services/index.js';
 import { MAX_UPLOAD_BYTES } from './services/images.js';
 import { createPassport, knownBrowsers } from './web/auth.js';
 import { errorHandler, notFoundHandler } from './web/error-handler.js';
+import { apiJsonBodies } from './web/json-body.js';
 import { PublicCache } from './web/public-cache.js';
 import { buildRoutes, type RouteInfo } from './web/routes.js';
 import { verifierService } from './services/verifier.js';
@@ -100,7 +101,7 @@ export function createApp(deps: AppDeps): Kiln {
   });
 
   app.use(sameOriginOnly(config.publicUrl));
-  app.use('/api', express.json({ limit: '8mb', type: ['application/json', 'application/*+json'] }));
+  app.use('/api', apiJsonBodies());
   app.use(express.urlencoded({ extended: true, limit: '1mb', parameterLimit: 2000 }));
   // Forms with a file: one image at most, kept in memory, size-capped before it reaches sharp.
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 200, fieldSize: 100_000 } }).fields([

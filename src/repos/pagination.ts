@@ -20,7 +20,8 @@ export function encodeCursor(position: CursorPosition): string {
 
 /** An unreadable cursor starts from the top rather than failing the request. */
 export function decodeCursor(cursor: string | null | undefined): CursorPosition | null {
-  if (!cursor) return null;
+  // A real cursor is under 100 characters; a longer one is not worth decoding.
+  if (!cursor || cursor.length > 512) return null;
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string') {

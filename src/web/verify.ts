@@ -11,6 +11,7 @@ import type { FetchResult, VerificationReport, VerificationResult } from '../ope
 import { VERIFIER_ACCEPT, type LocalFetch } from '../services/safe-fetch.js';
 import type { VerifierService, VerifyRequest } from '../services/verifier.js';
 import { formContext } from './forms.js';
+import { boundedJson } from './json-body.js';
 
 export interface VerifyRoutesDeps {
   verifier: VerifierService;
@@ -37,7 +38,8 @@ export function verifyRoutes(deps: VerifyRoutesDeps): express.Router {
     handler: (_req, _res, next: NextFunction) =>
       next(new AppError(429, 'rate_limited', 'Too many badge checks from your address. Please wait a minute and try again.')),
   });
-  const json = express.json({ limit: '8mb', type: ['application/json', 'application/*+json'] });
+  // The app parses /api bodies first (apiJsonBodies); this one serves a router mounted on its own.
+  const json = boundedJson('5mb');
   const page = verifyPages(deps.verifier);
 
   router.get('/verify', page.form);

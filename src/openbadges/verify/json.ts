@@ -1,4 +1,5 @@
 // Small readers for untrusted Open Badges JSON. Every value may be anything, so nothing here assumes a shape.
+import { jsonNestsDeeperThan } from '../../json-depth.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -11,12 +12,12 @@ export const isObject = (value: unknown): value is JsonObject =>
 
 export const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
 
-/** Parses JSON text; null when it is not JSON. A leading BOM is tolerated. */
+/** Parses JSON text; undefined when it is not JSON or nests deeper than MAX_JSON_DEPTH. A leading BOM is tolerated. */
 export function parseJson(text: string): Json | undefined {
+  if (jsonNestsDeeperThan(text)) return undefined;
   try {
     return JSON.parse(text.replace(/^\uFEFF/, '')) as Json;
   } catch {
-    // Includes RangeError from absurdly deep nesting.
     return undefined;
   }
 }
