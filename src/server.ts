@@ -6,7 +6,7 @@ import { createOutboxSender } from './mail/outbox-sender.js';
 import { ConfigError, isLocalPublicUrl, loadConfig } from './config.js';
 import { migrate, openDatabase } from './db/database.js';
 import { loadOrCreateSecrets } from './secrets.js';
-import { startImageWorkers } from './services/images.js';
+import { startWorkerPoolsAtBoot } from './services/worker-pool.js';
 import { startupMessage } from './startup-message.js';
 
 function main() {
@@ -41,8 +41,8 @@ function main() {
   // Mail leaves in the background from the outbox table; without SMTP_URL it stays there for admins to read.
   const mailer = createOutboxSender({ services: kiln.services, smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
   mailer.start();
-  // The SVG sanitiser's worker threads, so the first SVG upload does not wait for them.
-  startImageWorkers();
+  // The SVG sanitiser's and the verifier's worker threads, so the first upload or check does not wait for them.
+  startWorkerPoolsAtBoot();
 
   // Finish in-flight requests, then close the database so the WAL is checkpointed.
   let stopping = false;

@@ -6,7 +6,7 @@ import { Budget, TIME_BUDGETS } from './work-budget.js';
 import { ImageError, MESSAGES } from './images/errors.js';
 import { renderInSandbox } from './images/decoder.js';
 import { checkEmbeddedImages, checkPngChunks, checkRasterHeader } from './images/raster-checks.js';
-import { sanitiseInWorker, startSanitisers } from './images/sanitiser-pool.js';
+import { sanitiseInWorker } from './images/sanitiser-pool.js';
 import { decodeSvgText, sniffImageType } from './images/sniff.js';
 import { precheckSvg } from './images/svg-sanitise.js';
 
@@ -21,14 +21,6 @@ export interface NormalisedImage {
   svg: string | null;
   width: number;
   height: number;
-}
-
-/**
- * Starts the SVG sanitiser's workers (about a second each) ahead of the first SVG upload; the server calls this at
- * start. Otherwise they start on first use.
- */
-export function startImageWorkers(): void {
-  startSanitisers();
 }
 
 /**

@@ -1,6 +1,6 @@
-import { verifyBadge } from '../openbadges/verify/pipeline.js';
 import type { Fetcher, VerificationResult } from '../openbadges/verify/types.js';
 import { createSafeFetch, type LocalFetch, type LookupFn } from './safe-fetch.js';
+import { verifyInWorker } from './verifier-pool.js';
 
 export interface VerifierDeps {
   /** Config.allowPrivateNetworks. */
@@ -25,7 +25,7 @@ export interface VerifierService {
   verify(request: VerifyRequest): Promise<VerificationResult>;
 }
 
-/** The verification use case: the pure pipeline, given the SSRF-safe fetcher and the clock. */
+/** The verification use case: the pure pipeline in a worker thread (verifier-pool.ts), given the SSRF-safe fetcher and the clock. */
 export function verifierService(deps: VerifierDeps): VerifierService {
   const fetch =
     deps.fetch ??
@@ -38,7 +38,7 @@ export function verifierService(deps: VerifierDeps): VerifierService {
   const now = deps.now ?? (() => new Date());
   return {
     verify({ source, email }) {
-      return verifyBadge(source, { fetch, now: now(), email: email ?? null });
+      return verifyInWorker({ source, now: now(), email: email ?? null }, fetch);
     },
   };
 }

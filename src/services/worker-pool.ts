@@ -13,7 +13,8 @@ export interface WorkerPoolOptions {
   name: string;
   /** The worker's module (TypeScript, run through tsx). */
   entry: URL;
-  limits: PoolLimits & { memoryMb: number };
+  /** From WORK_LIMITS: `startAtBoot` pools start with the server (startWorkerPoolsAtBoot), the others on first use. */
+  limits: PoolLimits & { memoryMb: number; startAtBoot?: boolean };
   /** A worker still busy this long after its job started is stopped, whether or not anyone still waits for it. */
   hardLimitMs: number;
   /** With less budget than this left when a worker is free, the job is not started. */
@@ -34,6 +35,13 @@ export interface JobOptions {
   onRequest?: (value: unknown) => Promise<unknown>;
 }
 
+const pools: WorkerPool[] = [];
+
+/** Starts the workers of every pool marked `startAtBoot` in WORK_LIMITS, so the first job does not wait for them. */
+export function startWorkerPoolsAtBoot(): void {
+  for (const pool of pools) if (pool.startsAtBoot) pool.start();
+}
+
 export class WorkerPool {
   readonly slots: TenantSlots;
   private started = false;
@@ -41,6 +49,11 @@ export class WorkerPool {
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.slots = new TenantSlots(options.name, options.limits, options.busyMessage);
+    pools.push(this);
+  }
+
+  get startsAtBoot(): boolean {
+    return this.options.limits.startAtBoot === true;
   }
 
   /** Starts every worker in the background (the server calls this at start); otherwise they start on first use. */

@@ -250,7 +250,7 @@ describe('malformed input corpus: every upload and verification entry point refu
     anonymous = request.agent(t.server);
     anonymousCsrf = await csrfFrom(anonymous, '/verify');
     // One good SVG upload first: the SVG sanitiser's worker threads start once (about a second), which the server
-    // does at start (startImageWorkers) and an app made by createApp does on first use.
+    // does at start (startWorkerPoolsAtBoot) and an app made by createApp does on first use.
     const warm = await auth(api().patch(`/api/v1/badges/${badgeId}`)).send({
       image: dataUri(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><circle cx="32" cy="32" r="30" fill="#1d4ed8"/></svg>'), 'image/svg+xml'),
     });

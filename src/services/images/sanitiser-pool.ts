@@ -27,11 +27,6 @@ const pool = new WorkerPool({
   busyMessage: MESSAGES.busy,
 });
 
-/** Starts the sanitiser's workers ahead of the first SVG upload (the server does at start); otherwise on first use. */
-export function startSanitisers(): void {
-  pool.start();
-}
-
 /** `sanitiseSvg` in a worker thread, answered within what is left of the budget. */
 export async function sanitiseInWorker(svg: string, budget: Budget): Promise<string> {
   let answer: SanitiserAnswer;
