@@ -18,6 +18,7 @@ import { apiJsonBodies } from './web/json-body.js';
 import { PublicCache } from './web/public-cache.js';
 import { buildRoutes, type RouteInfo } from './web/routes.js';
 import { verifierService } from './services/verifier.js';
+import { runAsTenant } from './services/work-budget.js';
 import { inProcessFetch } from './web/verify.js';
 import { createCsrf, sameOriginOnly, securityHeaders } from './web/security.js';
 import { SqliteSessionStore } from './web/session-store.js';
@@ -149,6 +150,12 @@ export function createApp(deps: AppDeps): Kiln {
   });
   app.use(csrf.locals);
   app.use((req: Request, res: Response, next: NextFunction) => (req.path.startsWith('/api/') ? next() : csrf.protect(req, res, next)));
+
+  // Expensive work on untrusted input is shared out per account and client address (services/work-budget.ts);
+  // the account is read when the work starts, since API tokens are checked later, in the v1 router.
+  app.use((req: Request, _res: Response, next: NextFunction) =>
+    runAsTenant(() => ({ account: req.user?.id ?? null, address: req.ip ?? null }), next),
+  );
 
   // Our own documents are verified in-process (never over the network); `handle` is defined below.
   const verifier = verifierService({

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import sharp from 'sharp';
 import { z } from 'zod';
-import { notFound, ValidationError } from '../errors.js';
+import { AppError, notFound, ValidationError } from '../errors.js';
 import { checkArtwork, suggestAltText, type ArtworkReport } from '../designer/accessibility.js';
 import { designerAssets } from '../designer/assets.js';
 import { designSchema, LIMITS, type Design } from '../designer/design.js';
@@ -15,9 +15,13 @@ import type { IssuersService } from './issuers.js';
 import { checkPngChunks } from './images.js';
 import { uploadFromDataUri, type Upload } from './uploads.js';
 import { parseInput, text } from './validation.js';
+import { TenantSlots, TIME_BUDGETS, withTenantSlot, WORK_LIMITS } from './work-budget.js';
 
 /** The centre picture is drawn at most 140 px wide on a 512 badge; 192 px keeps it sharp and the design small. */
 const PICTURE_SIDE = 192;
+// Renders and picture re-encodings share libuv's four threads with every other sharp call: each tenant gets its share.
+const renderSlots = new TenantSlots('designer render', WORK_LIMITS.designerRenders, 'You have other badge drawings under way. Please wait for them to finish.');
+const rendering = <T>(work: () => Promise<T>) => withTenantSlot(renderSlots, TIME_BUDGETS.designerRender, work);
 
 const DesignMeta = z.object({
   name: text.optional(200),
@@ -58,13 +62,16 @@ export function designsService(ctx: ServiceContext, issuers: IssuersService) {
     try {
       // sharp alone would use a PNG with bad CRCs or no IEND (see checkPngChunks).
       if (isPng(upload.bytes)) checkPngChunks(upload.bytes);
-      const png = await sharp(upload.bytes, { limitInputPixels: 4096 * 4096, failOn: 'error' })
-        .rotate()
-        .resize(PICTURE_SIDE, PICTURE_SIDE, { fit: 'cover' })
-        .png({ palette: true, effort: 1 })
-        .toBuffer();
+      const png = await rendering(() =>
+        sharp(upload.bytes, { limitInputPixels: 4096 * 4096, failOn: 'error' })
+          .rotate()
+          .resize(PICTURE_SIDE, PICTURE_SIDE, { fit: 'cover' })
+          .png({ palette: true, effort: 1 })
+          .toBuffer(),
+      );
       return `data:image/png;base64,${png.toString('base64')}`;
     } catch (err) {
+      if (err instanceof AppError) throw err;
       const pixels = /pixel limit/i.test(String((err as Error).message));
       throw new ValidationError({ [field]: pixels ? tooLarge : 'The picture is damaged or incomplete.' });
     }
@@ -119,7 +126,7 @@ export function designsService(ctx: ServiceContext, issuers: IssuersService) {
   }
 
   /** Our own SVG (paths only, no fonts): sharp renders it at 512 × 512 with the same bytes on any machine. */
-  const toPng = (svg: string) => sharp(Buffer.from(svg), { failOn: 'error', limitInputPixels: 1024 * 1024 }).png().toBuffer();
+  const toPng = (svg: string) => rendering(() => sharp(Buffer.from(svg), { failOn: 'error', limitInputPixels: 1024 * 1024 }).png().toBuffer());
 
   /** Stored designs were validated on the way in; parsing again keeps old rows honest if the schema tightens. */
   function view(saved: SavedDesign): DesignView {

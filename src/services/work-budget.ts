@@ -3,6 +3,7 @@
 // from a small pool in which one account or one client address holds at most its share, so a noisy tenant waits (or
 // hears "busy") while everyone else keeps being served. Pool sizes and start-up live in WORK_LIMITS, in one place.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { AppError } from '../errors.js';
 
 export interface PoolLimits {
   /** Jobs running at once, site-wide (worker threads or child processes for the pools that have them). */
@@ -210,5 +211,25 @@ export class TenantSlots {
     if (at < 0) return;
     const [next] = this.waiting.splice(at, 1);
     next!.grant();
+  }
+}
+
+/**
+ * Runs `work` holding one of `slots` for the current tenant: 429 when the tenant's share is full, 503 when no slot
+ * frees within `budgetMs`. For work that answers with the API's errors (designer renders, bulk imports).
+ */
+export async function withTenantSlot<T>(slots: TenantSlots, budgetMs: number, work: () => Promise<T>): Promise<T> {
+  const budget = new Budget(budgetMs);
+  let release: () => void;
+  try {
+    release = await slots.acquire(currentTenant(), budget, () => new AppError(503, 'busy', 'Kiln is busy just now. Please try again in a minute.'));
+  } catch (err) {
+    if (err instanceof BusyError) throw new AppError(429, 'too_many_jobs', err.message);
+    throw err;
+  }
+  try {
+    return await work();
+  } finally {
+    release();
   }
 }

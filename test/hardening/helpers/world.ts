@@ -233,8 +233,8 @@ export async function buildWorld(options: WorldOptions = {}, t?: TestKiln): Prom
 
   // A CSV batch, awarded, with its result page.
   const csv = `email,name,narrative\nbatch-${uid()}@example.org,"${T('Batch name', 200).replace(/"/g, '""')}","${T('Batch narrative').replace(/"/g, '""')}"\n`;
-  const preview = s.bulkAwards.preview(badgeA.id, owner.id, { bytes: Buffer.from(csv), filename: 'awards.csv' }, false);
-  const batch = s.bulkAwards.confirm(badgeA.id, preview.batch.id, owner.id);
+  const preview = await s.bulkAwards.preview(badgeA.id, owner.id, { bytes: Buffer.from(csv), filename: 'awards.csv' }, false);
+  const batch = await s.bulkAwards.confirm(badgeA.id, preview.batch.id, owner.id);
 
   s.mail.saveTemplate(badgeA.id, owner.id, { subject: T('Email subject', 200).replace(/\r?\n/g, ' '), body: T('Email body {{recipientName}} {{badgeName}}') });
 
