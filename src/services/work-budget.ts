@@ -172,6 +172,11 @@ export class TenantSlots {
     );
   }
 
+  /** The tenant's jobs here, running or waiting (the most of any of its keys). */
+  jobsOf(tenant: Tenant): number {
+    return Math.max(...keysOf(tenant).map((k) => (this.held.get(k) ?? 0) + (this.queued.get(k) ?? 0)));
+  }
+
   /** Slots in use and jobs waiting, for tests and figures. */
   usage(): { active: number; waiting: number } {
     return { active: this.active, waiting: this.waiting.length };

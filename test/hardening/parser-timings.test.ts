@@ -10,6 +10,7 @@ import { classifyText, detectInput, unbake } from '../../src/openbadges/verify/i
 import { isHttpUrl, parseJson } from '../../src/openbadges/verify/json.js';
 import { decodeJws } from '../../src/openbadges/verify/jws.js';
 import { decodeCursor } from '../../src/repos/pagination.js';
+import { parseTargetsCsv } from '../../src/services/alignment-frameworks.js';
 import { detectDelimiter, parseAwardCsv } from '../../src/services/bulk-awards.js';
 import { precheckSvg } from '../../src/services/images/svg-sanitise.js';
 import { sanitiseSvg } from '../../src/services/images.js';
@@ -87,6 +88,8 @@ const cases: Record<string, () => [string | Buffer, (input: never) => unknown]> 
   'csv: unclosed quote': () => [fill('a,', MB, 'email,name\n"'), parseAwardCsv],
   'csv: many quotes in the header': () => [fill('"a', MB, '', '\nx@example.org'), detectDelimiter],
   'csv: 1 MB of delimiters': () => [fill(',;', MB, 'email,name\n'), parseAwardCsv],
+  'framework csv: unclosed quote': () => [fill('a,', MB, 'name,url\n"'), parseTargetsCsv],
+  'framework csv: 1 MB of quotes and commas': () => [fill('"",', MB, 'name,url\n'), parseTargetsCsv],
   'recipients box: long line of <': () => [fill('<', MB, '', '>'), parseRecipientLines],
   'recipients box: many lines of Name <': () => [fill('Ada <\n', MB), parseRecipientLines],
   'cursor: 1 MB': () => [fill('W1', MB), decodeCursor],

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { TenantSlots, WORK_LIMITS, type Budget } from '../work-budget.js';
+import { currentTenant, TenantSlots, WORK_LIMITS, type Budget } from '../work-budget.js';
 import { acquireSlot, ImageError, MAX_INPUT_PIXELS, MAX_SIDE, MESSAGES, timeLeft } from './errors.js';
 import { mapSharpError } from './raster-checks.js';
 import { PNG_SIGNATURE, type ImageType } from './sniff.js';
@@ -17,6 +17,9 @@ const MIN_SVG_OUTPUT_SIDE = 512;
 const MIN_RENDER_MS = 300;
 const MAX_RENDER_OUTPUT_BYTES = 16 * 1024 * 1024;
 const CHILD_SCRIPT = fileURLToPath(new URL('./decoder-child.cjs', import.meta.url));
+
+/** 10 for a tenant's only image; each more it has running or waiting lowers its renders' CPU weight, down to 19. */
+const niceness = (tenantJobs: number) => Math.min(19, 10 + 3 * Math.max(0, tenantJobs - 1));
 
 const LOADERS: Record<ImageType, string> = {
   png: 'VipsForeignLoadPngBuffer',
@@ -33,13 +36,13 @@ const decoderSlots = new TenantSlots('image decoder', WORK_LIMITS.imageDecoders,
 export async function renderInSandbox(input: Buffer, type: ImageType, budget: Budget): Promise<Buffer> {
   const release = await acquireSlot(decoderSlots, budget);
   try {
-    return await runSandbox(input, type, timeLeft(budget, MIN_RENDER_MS));
+    return await runSandbox(input, type, timeLeft(budget, MIN_RENDER_MS), niceness(decoderSlots.jobsOf(currentTenant())));
   } finally {
     release();
   }
 }
 
-function runSandbox(input: Buffer, type: ImageType, deadlineMs: number): Promise<Buffer> {
+function runSandbox(input: Buffer, type: ImageType, deadlineMs: number, niceness: number): Promise<Buffer> {
   const params = {
     loader: LOADERS[type],
     isSvg: type === 'svg',
@@ -55,10 +58,11 @@ function runSandbox(input: Buffer, type: ImageType, deadlineMs: number): Promise
       stdio: ['pipe', 'pipe', 'pipe'],
       env,
     });
-    // Rendering is background work: on a busy machine the server's own thread gets the CPU first.
+    // Rendering is background work: on a busy machine the server's own thread gets the CPU first, and a tenant with
+    // many images under way gets less of it than one with a single image.
     if (child.pid !== undefined) {
       try {
-        os.setPriority(child.pid, 10);
+        os.setPriority(child.pid, niceness);
       } catch {
         // Not permitted here (some containers): the render simply runs at normal priority.
       }
