@@ -214,6 +214,7 @@ export function assertionsService(
         problems.slice(0, 20).map((p) => p.message).join('\n') + (problems.length > 20 ? `\n…and ${problems.length - 20} more.` : '');
     }
     if (Object.keys(fields).length > 0) throw new AwardValidationError(fields, problems);
+    yield;
 
     const createdAt = now.toISOString();
     // Still 16 fresh random bytes per award, drawn in one call: one call per award was a tenth of a 10,000-award request.
