@@ -39,6 +39,7 @@ export const TIME_BUDGETS = {
   verification: 20_000,
   /** CPU a verification may spend in its worker before the worker is stopped: no honest badge needs it. */
   verificationCpu: 3000,
+  /** Renders and imports are Kiln's own bounded work: these only bound how long one waits for a slot. */
   designerRender: 5000,
   bulkImport: 60_000,
 } as const;
