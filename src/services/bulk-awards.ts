@@ -1,15 +1,21 @@
 import crypto from 'node:crypto';
-import { CsvError, parse } from 'csv-parse/sync';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { CsvError, parse, type Options as CsvOptions } from 'csv-parse';
 import { AppError, notFound } from '../errors.js';
 import type { Assertion } from '../repos/assertions.js';
 import type { AwardBatch } from '../repos/award-batches.js';
 import { AwardValidationError, MAX_RECIPIENTS_PER_AWARD, type AssertionsService, type LineProblem } from './assertions.js';
 import type { BadgeClassesService } from './badge-classes.js';
 import type { ServiceContext } from './context.js';
+import { TenantSlots, TIME_BUDGETS, withTenantSlot, WORK_LIMITS } from './work-budget.js';
 
 export const CSV_COLUMNS = ['email', 'name', 'narrative', 'evidence_url', 'evidence_narrative', 'issued_on', 'expires'] as const;
 export const MAX_CSV_BYTES = 5 * 1024 * 1024;
 const PENDING_HOURS = 24;
+// The parser is fed this many characters at a time, yielding to the event loop in between: a 10,000-row file then
+// never holds other requests up for more than a few milliseconds while it is read.
+const PARSE_CHUNK_CHARS = 64 * 1024;
+const importSlots = new TenantSlots('bulk import', WORK_LIMITS.bulkImports, 'You have other CSV imports under way. Please wait for them to finish.');
 
 export interface CsvRecipient {
   line: number;
@@ -59,8 +65,8 @@ export function detectDelimiter(text: string): ',' | ';' {
  * Parses the CSV into recipients with their line numbers (as a spreadsheet numbers them: the header is line 1).
  * Problems with the file's shape are reported by line; the values themselves are checked by the award service.
  */
-export function parseAwardCsv(text: string): CsvRecipient[] {
-  const file = readAwardCsv(text);
+export async function parseAwardCsv(text: string): Promise<CsvRecipient[]> {
+  const file = await readAwardCsv(text);
   const tooMany = file.rows.flatMap((r) => (r.problem ? [{ line: r.line, message: r.problem }] : []));
   if (tooMany.length > 0) throw csvProblems(tooMany);
   return file.rows.map((r) => r.recipient);
@@ -73,11 +79,11 @@ export interface AwardCsv {
 }
 
 /** Problems with the file as a whole (unreadable, bad header, no rows, too many) are thrown; a line's own are kept. */
-export function readAwardCsv(text: string): AwardCsv {
+export async function readAwardCsv(text: string): Promise<AwardCsv> {
   if (text.trim() === '') throw csvProblems([{ line: 1, message: 'Line 1: the file is empty. The first line must name the columns, such as email,name.' }]);
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    records = parse(text, {
+    records = await parseInChunks(text, {
       delimiter: detectDelimiter(text),
       bom: true,
       info: true,
@@ -85,7 +91,7 @@ export function readAwardCsv(text: string): AwardCsv {
       skip_empty_lines: true,
       trim: true,
       max_record_size: 100_000,
-    }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+    });
   } catch (err) {
     if (err instanceof CsvError) {
       const line = (err as CsvError & { lines?: number }).lines ?? 1;
@@ -138,6 +144,36 @@ export function readAwardCsv(text: string): AwardCsv {
   return { header: head!.record, rows: parsed };
 }
 
+/** csv-parse's stream, fed in chunks with a turn of the event loop between them. */
+async function parseInChunks(text: string, options: CsvOptions): Promise<Array<{ record: string[]; info: { lines: number } }>> {
+  const parser = parse(options);
+  const records: Array<{ record: string[]; info: { lines: number } }> = [];
+  let failure: Error | null = null;
+  // Settles either way, so a failure found mid-file is never an unhandled rejection while chunks are still fed.
+  const ended = new Promise<void>((resolve) => {
+    parser.on('end', resolve);
+    parser.on('error', (err) => {
+      failure ??= err;
+      resolve();
+    });
+  });
+  parser.on('readable', () => {
+    for (let r = parser.read(); r !== null; r = parser.read()) records.push(r as (typeof records)[number]);
+  });
+  for (let from = 0; from < text.length && !failure; ) {
+    let to = Math.min(from + PARSE_CHUNK_CHARS, text.length);
+    // Never split a surrogate pair: each chunk is encoded to UTF-8 on its own.
+    if (to < text.length && /[\uD800-\uDBFF]/.test(text[to - 1]!)) to--;
+    parser.write(text.slice(from, to));
+    from = to;
+    await nextTurn();
+  }
+  if (!failure) parser.end();
+  await ended;
+  if (failure) throw failure;
+  return records;
+}
+
 function describeCsvError(err: CsvError): string {
   switch (err.code) {
     case 'CSV_QUOTE_NOT_CLOSED':
@@ -188,7 +224,7 @@ export interface BulkResultLine {
 export function bulkAwardsService(ctx: ServiceContext, badgeClasses: BadgeClassesService, assertions: AssertionsService) {
   const { repos, db, urls } = ctx;
 
-  function recipientsOf(bytesOrText: Buffer | string): CsvRecipient[] {
+  function recipientsOf(bytesOrText: Buffer | string): Promise<CsvRecipient[]> {
     return parseAwardCsv(typeof bytesOrText === 'string' ? bytesOrText : decodeCsv(bytesOrText));
   }
 
@@ -196,14 +232,14 @@ export function bulkAwardsService(ctx: ServiceContext, badgeClasses: BadgeClasse
    * Partial mode: the lines that would award, and the others with their problems. Problems of the whole file or
    * award (a bad header, an archived badge) still refuse everything; so does a file without one good line.
    */
-  function splitGoodLines(badgeId: string, userId: string, text: string): SplitCsv & { header: string[] } {
-    const file = readAwardCsv(text);
+  async function splitGoodLines(badgeId: string, userId: string, text: string): Promise<SplitCsv & { header: string[] }> {
+    const file = await readAwardCsv(text);
     const problems = new Map<number, string[]>();
     const add = (line: number, message: string) => problems.set(line, [...(problems.get(line) ?? []), message]);
     for (const row of file.rows) if (row.problem) add(row.line, row.problem);
     const candidates = file.rows.filter((r) => !r.problem).map((r) => r.recipient);
     try {
-      if (candidates.length > 0) assertions.validateAward(badgeId, userId, { recipients: candidates });
+      if (candidates.length > 0) await assertions.validateAwardInTurns(badgeId, userId, { recipients: candidates });
     } catch (err) {
       if (!(err instanceof AwardValidationError) || Object.keys(err.fields).some((k) => k !== 'recipients')) withLines(err);
       for (const p of (err as AwardValidationError).lines) add(p.line, p.message);
@@ -219,15 +255,15 @@ export function bulkAwardsService(ctx: ServiceContext, badgeClasses: BadgeClasse
   }
 
   /** Awards every row in one transaction, and records the batch and its lines in the same one. */
-  function awardAll(
+  async function awardAll(
     badgeId: string,
     userId: string,
     recipients: CsvRecipient[],
     batch: AwardBatch,
     rejected: { csv: string | null; count: number } = { csv: null, count: 0 },
-  ): Assertion[] {
+  ): Promise<Assertion[]> {
     try {
-      return assertions.award(badgeId, userId, { recipients }, {
+      return await assertions.awardInTurns(badgeId, userId, { recipients }, {
         notify: batch.notify,
         within: (awards) => {
           if (batch.status === 'pending') {
@@ -247,15 +283,59 @@ export function bulkAwardsService(ctx: ServiceContext, badgeClasses: BadgeClasse
   }
 
   /** Awards a file's text for a batch: every line or none, or (partial) the good lines with the bad ones kept as CSV. */
-  function awardText(badgeId: string, userId: string, text: string, batch: AwardBatch): LineProblem[] {
+  async function awardText(badgeId: string, userId: string, text: string, batch: AwardBatch): Promise<LineProblem[]> {
     if (!batch.partial) {
-      awardAll(badgeId, userId, recipientsOf(text), batch);
-      return [];
+      await awardAll(badgeId, userId, await recipientsOf(text), batch);
+    } else {
+      const split = await splitGoodLines(badgeId, userId, text);
+      const rejected = split.rejected.length > 0 ? { csv: rejectedCsv(split.header, split.rejected), count: split.rejected.length } : { csv: null, count: 0 };
+      await awardAll(badgeId, userId, split.good, batch, rejected);
+      return split.rejected.map((r) => ({ line: r.line, message: r.message }));
     }
-    const split = splitGoodLines(badgeId, userId, text);
-    const rejected = split.rejected.length > 0 ? { csv: rejectedCsv(split.header, split.rejected), count: split.rejected.length } : { csv: null, count: 0 };
-    awardAll(badgeId, userId, split.good, batch, rejected);
-    return split.rejected.map((r) => ({ line: r.line, message: r.message }));
+    return [];
+  }
+
+  /** Step 1 of the form: check every row and keep the file until it is confirmed. Writes nothing else. */
+  async function previewFile(badgeId: string, userId: string, upload: { bytes: Buffer; filename: string | null }, notify: boolean, partial: boolean) {
+    const { badge } = badgeClasses.requireBadge(badgeId, userId, 'awarder');
+    const text = decodeCsv(upload.bytes);
+    let recipients: CsvRecipient[];
+    let rejected: SplitCsv['rejected'] = [];
+    if (partial) ({ good: recipients, rejected } = await splitGoodLines(badgeId, userId, text));
+    else {
+      recipients = await recipientsOf(text);
+      try {
+        await assertions.validateAwardInTurns(badgeId, userId, { recipients });
+      } catch (err) {
+        withLines(err);
+      }
+    }
+    const now = ctx.now();
+    const batch: AwardBatch = {
+      id: crypto.randomUUID(),
+      badgeClassId: badge.id,
+      createdBy: userId,
+      source: 'form',
+      filename: upload.filename?.slice(0, 200) ?? null,
+      status: 'pending',
+      csv: text,
+      notify,
+      count: recipients.length,
+      createdAt: now.toISOString(),
+      completedAt: null,
+      partial,
+    };
+    db.transaction(() => {
+      repos.awardBatches.prunePending(new Date(now.getTime() - PENDING_HOURS * 3_600_000).toISOString());
+      repos.awardBatches.insert(batch);
+    })();
+    return {
+      batch,
+      recipients: recipients.slice(0, 20),
+      count: recipients.length,
+      rejected: rejected.slice(0, 50).map((r) => ({ line: r.line, message: r.message })),
+      rejectedCount: rejected.length,
+    };
   }
 
   function resultLines(batchId: string): BulkResultLine[] {
@@ -272,77 +352,45 @@ export function bulkAwardsService(ctx: ServiceContext, badgeClasses: BadgeClasse
   return {
     /** Step 1 of the form: check every row and keep the file until it is confirmed. Writes nothing else. */
     preview(badgeId: string, userId: string, upload: { bytes: Buffer; filename: string | null }, notify: boolean, partial = false) {
-      const { badge } = badgeClasses.requireBadge(badgeId, userId, 'awarder');
-      const text = decodeCsv(upload.bytes);
-      let recipients: CsvRecipient[];
-      let rejected: SplitCsv['rejected'] = [];
-      if (partial) ({ good: recipients, rejected } = splitGoodLines(badgeId, userId, text));
-      else {
-        recipients = recipientsOf(text);
-        try {
-          assertions.validateAward(badgeId, userId, { recipients });
-        } catch (err) {
-          withLines(err);
-        }
-      }
-      const now = ctx.now();
-      const batch: AwardBatch = {
-        id: crypto.randomUUID(),
-        badgeClassId: badge.id,
-        createdBy: userId,
-        source: 'form',
-        filename: upload.filename?.slice(0, 200) ?? null,
-        status: 'pending',
-        csv: text,
-        notify,
-        count: recipients.length,
-        createdAt: now.toISOString(),
-        completedAt: null,
-        partial,
-      };
-      db.transaction(() => {
-        repos.awardBatches.prunePending(new Date(now.getTime() - PENDING_HOURS * 3_600_000).toISOString());
-        repos.awardBatches.insert(batch);
-      })();
-      return {
-        batch,
-        recipients: recipients.slice(0, 20),
-        count: recipients.length,
-        rejected: rejected.slice(0, 50).map((r) => ({ line: r.line, message: r.message })),
-        rejectedCount: rejected.length,
-      };
+      return withTenantSlot(importSlots, TIME_BUDGETS.bulkImport, () => previewFile(badgeId, userId, upload, notify, partial));
     },
 
     /** Step 2: award the kept file; a second confirm finds it done and awards nothing again. */
-    confirm(badgeId: string, batchId: string, userId: string): AwardBatch {
-      badgeClasses.requireBadge(badgeId, userId, 'awarder');
-      const batch = repos.awardBatches.findById(batchId);
-      if (!batch || batch.badgeClassId !== badgeId) throw notFound('Upload');
-      if (batch.status === 'done') return batch;
-      awardText(badgeId, userId, batch.csv!, batch);
-      return repos.awardBatches.findById(batchId)!;
+    confirm(badgeId: string, batchId: string, userId: string): Promise<AwardBatch> {
+      return withTenantSlot(importSlots, TIME_BUDGETS.bulkImport, async () => {
+        badgeClasses.requireBadge(badgeId, userId, 'awarder');
+        const batch = repos.awardBatches.findById(batchId);
+        if (!batch || batch.badgeClassId !== badgeId) throw notFound('Upload');
+        if (batch.status === 'done') return batch;
+        await awardText(badgeId, userId, batch.csv!, batch);
+        return repos.awardBatches.findById(batchId)!;
+      });
     },
 
     /** The API: parse, check and award in one call. */
     awardCsv(badgeId: string, userId: string, body: Buffer | string, notify: boolean, partial = false) {
-      const { badge } = badgeClasses.requireBadge(badgeId, userId, 'awarder');
-      const text = typeof body === 'string' ? body : decodeCsv(body);
-      const batch: AwardBatch = {
-        id: crypto.randomUUID(),
-        badgeClassId: badge.id,
-        createdBy: userId,
-        source: 'api',
-        filename: null,
-        status: 'done',
-        csv: null,
-        notify,
-        count: 0,
-        createdAt: ctx.now().toISOString(),
-        completedAt: null,
-        partial,
-      };
-      const rejectedLines = awardText(badgeId, userId, text, batch);
-      return { ...repos.awardBatches.findById(batch.id)!, rejectedLines };
+      return withTenantSlot(importSlots, TIME_BUDGETS.bulkImport, async () => {
+        const { badge } = badgeClasses.requireBadge(badgeId, userId, 'awarder');
+        const text = typeof body === 'string' ? body : decodeCsv(body);
+        const batch: AwardBatch = {
+          id: crypto.randomUUID(),
+          badgeClassId: badge.id,
+          createdBy: userId,
+          source: 'api',
+          filename: null,
+          status: 'done',
+          csv: null,
+          notify,
+          count: 0,
+          createdAt: ctx.now().toISOString(),
+          completedAt: null,
+          partial,
+        };
+        const rejectedLines = await awardText(badgeId, userId, text, batch);
+        // The award transaction was one long step: other requests get a turn before the caller reads the lines back.
+        await nextTurn();
+        return { ...repos.awardBatches.findById(batch.id)!, rejectedLines };
+      });
     },
 
     requireBatch(badgeId: string, batchId: string, userId: string) {

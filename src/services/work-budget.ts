@@ -28,7 +28,7 @@ export const WORK_LIMITS = {
   /** Designer renders (sharp in process, on libuv's pool of 4 threads). */
   designerRenders: { size: 2, perTenant: 1, queuedPerTenant: 4 },
   /** Bulk CSV imports: parsed and awarded in chunks that yield to the event loop. */
-  bulkImports: { size: 2, perTenant: 1, queuedPerTenant: 2 },
+  bulkImports: { size: 2, perTenant: 1, queuedPerTenant: 8 },
 } as const satisfies Record<string, PoolLimits & { memoryMb?: number; startAtBoot?: boolean }>;
 
 /** Wall-clock budgets (ms). Waiting for a slot is charged, so a burst is answered within them, some with "busy". */

@@ -128,7 +128,7 @@ describe('single-use secrets under concurrent requests (exactly one wins)', () =
     const owner = await signedUpAgent(t);
     const { badge } = await givenBadge(t, await apiToken(t, owner.email));
     const ownerId = t.kiln.services.accounts.findUserByEmail(owner.email)!.id;
-    const { batch } = t.kiln.services.bulkAwards.preview(badge.id, ownerId, { bytes: Buffer.from('email\nbatch-1@example.org\nbatch-2@example.org\n'), filename: 'a.csv' }, true);
+    const { batch } = await t.kiln.services.bulkAwards.preview(badge.id, ownerId, { bytes: Buffer.from('email\nbatch-1@example.org\nbatch-2@example.org\n'), filename: 'a.csv' }, true);
     const csrf = await csrfFrom(owner.agent, `/manage/badges/${badge.id}/award/bulk`);
     const answers = await Promise.all(Array.from({ length: N }, () => owner.agent.post(`/manage/badges/${badge.id}/award/bulk/${batch.id}`).type('form').send({ _csrf: csrf })));
     expect(answers.every((r) => r.status === 303 || r.status === 409)).toBe(true);

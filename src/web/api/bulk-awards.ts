@@ -25,7 +25,7 @@ export function bulkAwardApi(services: Services) {
     },
 
     /** POST /api/v1/badges/{badgeId}/assertions/bulk?notify=true with a text/csv body: every row awarded, or none (422 by line). */
-    create(req: Request, res: Response) {
+    async create(req: Request, res: Response) {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const flag = (v: unknown) => v === 'true' || v === '1';
       const notify = flag(req.query.notify);
@@ -33,7 +33,7 @@ export function bulkAwardApi(services: Services) {
       const partial = flag(req.query.partial);
       let batch;
       try {
-        batch = bulkAwards.awardCsv(String(req.params.badgeId), currentUser(req).id, body, notify, partial);
+        batch = await bulkAwards.awardCsv(String(req.params.badgeId), currentUser(req).id, body, notify, partial);
       } catch (err) {
         if (err instanceof AwardValidationError) {
           throw new AppError(422, 'validation_failed', err.message, { csv: err.fields.csv, lines: err.lines });

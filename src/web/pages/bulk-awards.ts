@@ -34,20 +34,20 @@ export function bulkAwardPages(services: Services) {
     },
 
     /** Checks every row and shows a preview; nothing is awarded until the preview is confirmed. */
-    preview(req: Request, res: Response) {
+    async preview(req: Request, res: Response) {
       const badge = res.locals.badge as BadgeClass;
       const locals = uploadLocals(badge, res.locals.issuer as Issuer);
       const partial = body(req).mode === 'partial';
       formContext(res, 'bulk-awards/upload', locals, { notify: body(req).notify === '1' ? '1' : '', mode: partial ? 'partial' : 'all' });
       const upload = csvUpload(req);
       if (!upload) throw new ValidationError({ csv: 'Choose a CSV file to upload.' });
-      const result = bulkAwards.preview(badge.id, currentUser(req).id, upload, body(req).notify === '1', partial);
+      const result = await bulkAwards.preview(badge.id, currentUser(req).id, upload, body(req).notify === '1', partial);
       res.render('bulk-awards/upload', { ...locals, values: {}, preview: result });
     },
 
-    confirm(req: Request, res: Response) {
+    async confirm(req: Request, res: Response) {
       const badge = res.locals.badge as BadgeClass;
-      const batch = bulkAwards.confirm(badge.id, String(req.params.batchId), currentUser(req).id);
+      const batch = await bulkAwards.confirm(badge.id, String(req.params.batchId), currentUser(req).id);
       res.redirect(303, `/manage/badges/${badge.id}/award/bulk/${batch.id}`);
     },
 
