@@ -1,8 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, vi } from 'vitest';
 import { startKiln, type TestKiln } from './app.js';
+
+// A whole flow in a real browser takes 5–20 s on an idle 2-core machine and more under load: the default 20 s test
+// timeout is for single requests (a poll inside still fails when a page never shows what it should).
+vi.setConfig({ testTimeout: 120_000 });
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
