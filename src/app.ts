@@ -16,6 +16,8 @@ import { createPassport, knownBrowsers } from './web/auth.js';
 import { errorHandler, notFoundHandler } from './web/error-handler.js';
 import { apiJsonBodies } from './web/json-body.js';
 import { PublicCache } from './web/public-cache.js';
+import { headersOf, publicFastPath, type PublicFastPath } from './web/public/fast-path.js';
+import { publicResolvers } from './web/public/resolve.js';
 import { buildRoutes, type RouteInfo } from './web/routes.js';
 import { verifierService } from './services/verifier.js';
 import { runAsTenant } from './services/work-budget.js';
@@ -34,11 +36,12 @@ export interface AppDeps {
 }
 
 export interface Kiln {
-  /** The request listener: the public cache first, then Express. */
+  /** The request listener: the public cache first, then the fast path for public documents, then Express. */
   handle: (req: IncomingMessage, res: ServerResponse) => void;
   app: express.Express;
   services: Services;
   cache: PublicCache;
+  fastPath: PublicFastPath;
   /** Every route in the table, for tests that must cover each one. */
   routes: RouteInfo[];
 }
@@ -49,7 +52,8 @@ export function createApp(deps: AppDeps): Kiln {
   const { db, config } = deps;
   const logger = deps.logger ?? pino({ level: 'silent' });
   const services = createServices(createServiceContext(db, createRepos(db), config, deps.now));
-  const cache = new PublicCache();
+  // Writes evict exactly what they changed, whichever process made them (migrations/011_public_changes.sql).
+  const cache = new PublicCache(services.ctx.repos.publicChanges);
   const secure = config.publicUrl.startsWith('https:');
   const passport = createPassport(services.accounts, knownBrowsers(deps.sessionSecret, secure));
   const csrf = createCsrf();
@@ -85,20 +89,12 @@ export function createApp(deps: AppDeps): Kiln {
       autoLogging: { ignore: (req) => req.url === '/health' },
     }),
   );
-  app.use(securityHeaders(config.publicUrl));
+  const security = securityHeaders(config.publicUrl);
+  app.use(security);
   app.use('/assets', express.static(path.join(root, 'public'), { maxAge: '1h', index: false }));
   app.get('/health', (_req, res) => {
     if (databaseAvailable(db)) res.json({ status: 'ok' });
     else res.status(503).json({ status: 'unavailable' });
-  });
-
-  // Any state-changing request may alter a hosted document, so the replay cache forgets everything.
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      cache.clear();
-      res.on('finish', () => cache.clear());
-    }
-    next();
   });
 
   app.use(sameOriginOnly(config.publicUrl));
@@ -168,8 +164,11 @@ export function createApp(deps: AppDeps): Kiln {
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 
+  const fastPath = publicFastPath({ resolvers: publicResolvers(services), cache, securityHeaders: headersOf(security), fallback: app });
   const handle = (req: IncomingMessage, res: ServerResponse) => {
-    if (!cache.serve(req, res)) app(req, res);
+    const since = cache.begin(req);
+    if (cache.serve(req, res) || fastPath.take(req, res, since)) return;
+    app(req, res);
   };
-  return { handle, app, services, cache, routes: routes.listRoutes() };
+  return { handle, app, services, cache, fastPath, routes: routes.listRoutes() };
 }

@@ -25,6 +25,7 @@ import { pathwaysRepo } from './pathways.js';
 import { issuerAgreementsRepo } from './issuer-agreements.js';
 import { loginFailuresRepo } from './login-failures.js';
 import { alignmentFrameworksRepo } from './alignment-frameworks.js';
+import { publicChangesRepo } from './public-changes.js';
 
 /** Every prepared statement, made once per connection. */
 export function createRepos(db: Db) {
@@ -55,6 +56,7 @@ export function createRepos(db: Db) {
     learners: learnersRepo(db),
     designs: designsRepo(db),
     canvases: canvasesRepo(db),
+    publicChanges: publicChangesRepo(db),
   };
 }
 

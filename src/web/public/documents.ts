@@ -3,45 +3,41 @@ import { AppError, notFound } from '../../errors.js';
 import type { Services } from '../../services/index.js';
 import type { PublicCache } from '../public-cache.js';
 import { renderMarkdown } from '../../markdown.js';
-import { publicCors, sendDocument, sendFile, wantsHtml } from './send.js';
+import { documentVariant } from '../negotiate.js';
+import { publicResolvers } from './resolve.js';
+import { publicCors, sendPublic, wantsHtml } from './send.js';
 import { recognitionOf } from './endorsements.js';
-
-const SVG_HEADERS = {
-  // A sanitised SVG is still served as a sandboxed document, in case a browser opens it directly.
-  'Content-Security-Policy': "default-src 'none'; img-src data:; sandbox",
-};
 
 export function publicDocuments(services: Services, cache: PublicCache) {
   const { issuers, badgeClasses, ctx } = services;
+  const resolve = publicResolvers(services);
+  const variantOf = (req: Request) => documentVariant(req.get('accept'));
 
   return {
     issuer(req: Request, res: Response) {
-      const issuer = issuers.findPublic(String(req.params.issuerId));
+      const id = String(req.params.issuerId);
+      if (!wantsHtml(req)) return sendPublic(req, res, cache, resolve.issuer(id, variantOf(req)));
+      const issuer = issuers.findPublic(id);
       if (!issuer) throw notFound('Issuer');
-      if (!wantsHtml(req)) return sendDocument(req, res, cache, issuers.profileJson(issuer));
       const badges = badgeClasses.listForIssuer(issuer.id, { limit: 100, cursor: req.query.cursor as string | undefined });
       publicCors(res);
       res.render('issuers/public', { title: issuer.name, issuer, badges, urls: ctx.urls });
     },
 
     issuerImage(req: Request, res: Response) {
-      const png = issuers.image(String(req.params.issuerId));
-      if (!png) throw notFound('Image');
-      sendFile(req, res, cache, png, 'image/png');
+      sendPublic(req, res, cache, resolve.issuerImage(String(req.params.issuerId)));
     },
 
     revocations(req: Request, res: Response) {
-      const issuer = issuers.findPublic(String(req.params.issuerId));
-      if (!issuer) throw notFound('Issuer');
-      sendDocument(req, res, cache, services.assertions.revocationListJson(issuer.id));
+      sendPublic(req, res, cache, resolve.revocations(String(req.params.issuerId), variantOf(req)));
     },
 
     badgeClass(req: Request, res: Response) {
       const id = String(req.params.badgeId);
+      if (!wantsHtml(req)) return sendPublic(req, res, cache, resolve.badgeClass(id, variantOf(req)));
       const badge = badgeClasses.findIncludingDeleted(id);
       if (!badge) throw notFound('Badge');
       if (badge.deletedAt) throw new AppError(410, 'gone', 'This badge has been withdrawn by its issuer.');
-      if (!wantsHtml(req)) return sendDocument(req, res, cache, badgeClasses.json(badge));
       const issuer = issuers.findPublic(badge.issuerId)!;
       publicCors(res);
       res.render('badge-classes/public', {
@@ -56,13 +52,11 @@ export function publicDocuments(services: Services, cache: PublicCache) {
 
     /** The hosted assertion: 410 with `revoked: true` once revoked; HTML is the learner's award page. */
     assertion(req: Request, res: Response) {
-      const assertion = services.assertions.findPublic(String(req.params.assertionId));
+      const id = String(req.params.assertionId);
+      if (!wantsHtml(req)) return sendPublic(req, res, cache, resolve.assertion(id, variantOf(req)));
+      const assertion = services.assertions.findPublic(id);
       if (!assertion) throw notFound('Award');
       const revoked = assertion.revokedAt !== null;
-      if (!wantsHtml(req)) {
-        if (revoked) return sendDocument(req, res, cache, services.assertions.revokedDocumentOf(assertion), 410);
-        return sendDocument(req, res, cache, services.assertions.documentOf(assertion));
-      }
       const badge = badgeClasses.findIncludingDeleted(assertion.badgeClassId)!;
       const issuer = issuers.findPublic(assertion.issuerId)!;
       publicCors(res);
@@ -81,41 +75,22 @@ export function publicDocuments(services: Services, cache: PublicCache) {
     },
 
     bakedPng(req: Request, res: Response) {
-      const assertion = services.assertions.findPublic(String(req.params.assertionId));
-      if (!assertion) throw notFound('Award');
-      if (assertion.revokedAt) throw new AppError(410, 'revoked', 'This badge has been revoked by its issuer and can no longer be downloaded.');
-      sendFile(req, res, cache, services.assertions.bakedPng(assertion), 'image/png', {
-        'Content-Disposition': `attachment; filename="${downloadName(assertion.id)}.png"`,
-      });
+      sendPublic(req, res, cache, resolve.bakedPng(String(req.params.assertionId)));
     },
 
     bakedSvg(req: Request, res: Response) {
-      const assertion = services.assertions.findPublic(String(req.params.assertionId));
-      if (!assertion) throw notFound('Award');
-      if (assertion.revokedAt) throw new AppError(410, 'revoked', 'This badge has been revoked by its issuer and can no longer be downloaded.');
-      const svg = services.assertions.bakedSvg(assertion);
-      if (svg === null) throw notFound('SVG image');
-      sendFile(req, res, cache, Buffer.from(svg), 'image/svg+xml', {
-        ...SVG_HEADERS,
-        'Content-Disposition': `attachment; filename="${downloadName(assertion.id)}.svg"`,
-      });
+      sendPublic(req, res, cache, resolve.bakedSvg(String(req.params.assertionId)));
     },
 
     badgeImage(req: Request, res: Response) {
-      const images = badgeClasses.images(String(req.params.badgeId));
-      if (!images) throw notFound('Image');
-      sendFile(req, res, cache, images.png, 'image/png');
+      sendPublic(req, res, cache, resolve.badgeImage(String(req.params.badgeId)));
     },
 
     badgeImageSvg(req: Request, res: Response) {
-      const images = badgeClasses.images(String(req.params.badgeId));
-      if (!images?.svg) throw notFound('Image');
-      sendFile(req, res, cache, Buffer.from(images.svg), 'image/svg+xml', SVG_HEADERS);
+      sendPublic(req, res, cache, resolve.badgeImageSvg(String(req.params.badgeId)));
     },
   };
 }
-
-const downloadName = (assertionId: string) => `badge-${assertionId.slice(0, 8)}`;
 
 /** LinkedIn's add-to-profile link for a certification (name, organisation, issue and expiry month, URL and id). */
 export function linkedInAddToProfile(

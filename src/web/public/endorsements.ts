@@ -3,22 +3,23 @@ import { notFound } from '../../errors.js';
 import type { Services } from '../../services/index.js';
 import { describeRule } from '../../services/pathways.js';
 import type { PublicCache } from '../public-cache.js';
-import { publicCors, sendDocument, wantsHtml } from './send.js';
+import { documentVariant } from '../negotiate.js';
+import { publicResolvers } from './resolve.js';
+import { publicCors, sendPublic, wantsHtml } from './send.js';
 
 /** Hosted endorsements (Open Badges 2.0 documents) and public pathway maps. */
 export function endorsementDocuments(services: Services, cache: PublicCache) {
   const { endorsements, pathways, badgeClasses, issuers, ctx } = services;
+  const resolve = publicResolvers(services);
 
   const handlers = {
     /** JSON-LD unless the client prefers HTML; 410 with `revoked: true` once withdrawn, like a revoked assertion. */
     endorsement(req: Request, res: Response) {
-      const endorsement = endorsements.findPublic(String(req.params.endorsementId));
+      const id = String(req.params.endorsementId);
+      if (!wantsHtml(req)) return sendPublic(req, res, cache, resolve.endorsement(id, documentVariant(req.get('accept'))));
+      const endorsement = endorsements.findPublic(id);
       if (!endorsement) throw notFound('Endorsement');
       const withdrawn = endorsement.withdrawnAt !== null;
-      if (!wantsHtml(req)) {
-        if (withdrawn) return sendDocument(req, res, cache, endorsements.withdrawnJson(endorsement), 410);
-        return sendDocument(req, res, cache, endorsements.json(endorsement));
-      }
       const badge = badgeClasses.findIncludingDeleted(endorsement.badgeClassId)!;
       publicCors(res);
       res.status(withdrawn ? 410 : 200).render('endorsements/public', {
@@ -35,14 +36,8 @@ export function endorsementDocuments(services: Services, cache: PublicCache) {
 
     /** The signed OB 3.0 EndorsementCredential; 410 like the 2.0 document once withdrawn. */
     async endorsementCredential(req: Request, res: Response) {
-      const endorsement = endorsements.findPublic(String(req.params.endorsementId));
-      if (!endorsement) throw notFound('Endorsement');
       if (wantsHtml(req)) return handlers.endorsement(req, res);
-      if (endorsement.withdrawnAt) {
-        const gone = { id: endorsements.credentialUrl(endorsement.id), revoked: true, revocationReason: endorsement.withdrawalReason ?? '' };
-        return sendDocument(req, res, cache, gone, 410);
-      }
-      sendDocument(req, res, cache, await endorsements.credential(endorsement), 200, 'application/vc+ld+json; charset=utf-8');
+      sendPublic(req, res, cache, await resolve.endorsementCredential(String(req.params.endorsementId), documentVariant(req.get('accept'))));
     },
 
     /** The pathway map: its badges in order and groups, the completion rule and the capstone. */
