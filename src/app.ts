@@ -33,6 +33,8 @@ export interface AppDeps {
   sessionSecret: string;
   logger?: Logger;
   now?: () => Date;
+  /** The public cache's byte budget (src/web/public-cache.ts); tests make it small. */
+  publicCacheBytes?: number;
 }
 
 export interface Kiln {
@@ -53,7 +55,7 @@ export function createApp(deps: AppDeps): Kiln {
   const logger = deps.logger ?? pino({ level: 'silent' });
   const services = createServices(createServiceContext(db, createRepos(db), config, deps.now));
   // Writes evict exactly what they changed, whichever process made them (migrations/011_public_changes.sql).
-  const cache = new PublicCache(services.ctx.repos.publicChanges);
+  const cache = new PublicCache(services.ctx.repos.publicChanges, deps.publicCacheBytes);
   const secure = config.publicUrl.startsWith('https:');
   const passport = createPassport(services.accounts, knownBrowsers(deps.sessionSecret, secure));
   const csrf = createCsrf();

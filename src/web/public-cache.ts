@@ -133,7 +133,8 @@ export class PublicCache {
       return;
     }
     const size = response.body.length + key.length + ENTRY_OVERHEAD;
-    if (size > this.maxBytes / 8) return;
+    // One huge file must not empty the cache of everything else.
+    if (size > this.maxBytes / 4) return;
     this.remove(key);
     this.entries.set(key, { response, tags, size });
     this.bytes += size;
