@@ -21,7 +21,7 @@ export interface BenchKiln {
 }
 
 // A badge that looks like a real one (gradient, ring, text), so the uploaded PNG is the size of a real one.
-const BADGE_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="512" height="512" viewBox="0 0 512 512">
+export const BADGE_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="512" height="512" viewBox="0 0 512 512">
   <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#c0392b"/><stop offset="1" stop-color="#f39c12"/></linearGradient></defs>
   <circle cx="256" cy="256" r="240" fill="url(#g)"/>
   <circle cx="256" cy="256" r="200" fill="none" stroke="#fff" stroke-width="12" stroke-dasharray="18 10"/>

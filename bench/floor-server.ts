@@ -10,7 +10,9 @@ process.once('message', async (message: { routes: Record<string, FloorRoute> }) 
     routes.set(path, { status: r.status, headers: r.headers, body: Buffer.from(r.body, 'base64') });
   }
   const server = http.createServer((req, res) => {
-    const route = routes.get(req.url ?? '');
+    // `/{name}/{anything}` answers the `/{name}` route: the floor's side of a scenario over many ids.
+    const url = req.url ?? '';
+    const route = routes.get(url) ?? routes.get(url.slice(0, url.indexOf('/', 1)));
     if (!route) {
       res.writeHead(404);
       res.end();

@@ -122,12 +122,21 @@ export class PublicCache {
 
   /**
    * Keeps a response made from data read after `since` (a position from `begin`). Untagged responses are never kept:
-   * no write could evict them.
+   * no write could evict them. `madeAtOnce`: made in the same synchronous run as `begin` without writing, so no
+   * change can have come in between and the change log need not be read again.
    */
-  store(kind: CacheKind, path: string, accept: string | undefined, response: CachedResponse, tags: readonly string[], since: number | undefined): void {
+  store(
+    kind: CacheKind,
+    path: string,
+    accept: string | undefined,
+    response: CachedResponse,
+    tags: readonly string[],
+    since: number | undefined,
+    madeAtOnce = false,
+  ): void {
     const key = PublicCache.key(kind, path, accept);
     if (!key || tags.length === 0 || since === undefined) return;
-    this.sync();
+    if (!madeAtOnce) this.sync();
     if (since < this.forgottenUpTo || tags.some((tag) => (this.changedAt.get(tag) ?? 0) > since)) {
       this.counts.refused += 1;
       return;

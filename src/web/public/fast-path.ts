@@ -87,16 +87,16 @@ export function publicFastPath(deps: {
       } catch {
         return false;
       }
-      if (result instanceof Promise) result.then((r) => answer(req, res, r, since), () => fallback(req, res));
-      else answer(req, res, result, since);
+      if (result instanceof Promise) result.then((r) => answer(req, res, r, since, false), () => fallback(req, res));
+      else answer(req, res, result, since, true);
       return true;
     }
     return false;
   }
 
-  function answer(req: IncomingMessage, res: ServerResponse, r: PublicResponse, since: number): void {
+  function answer(req: IncomingMessage, res: ServerResponse, r: PublicResponse, since: number, madeAtOnce: boolean): void {
     const response = cachedResponseOf(r, securityHeaders);
-    cache.store(r.kind, req.url!, req.headers.accept, response, r.tags, since);
+    cache.store(r.kind, req.url!, req.headers.accept, response, r.tags, since, madeAtOnce);
     served += 1;
     writeCached(req, res, response);
   }

@@ -21,6 +21,8 @@ const signedAwardTags = (a: Assertion) => [...awardTags(a), `keys:${a.issuerId}`
  * Every public hosted document and image (JSON variants; the HTML pages stay in Express), as a PublicResponse with
  * the tags of what it was made from. Unknown ids throw 404 and withdrawn ones 410, as the routes always did.
  * Used by the Express routes and by the fast path (./fast-path.ts) alike, so both answer the same bytes.
+ * A resolver that writes to the database (signing on first request, a key made on first use) must be async: the
+ * fast path reads the change log again only after an async one (PublicCache.store, `madeAtOnce`).
  */
 export function publicResolvers(services: Services) {
   const { issuers, badgeClasses, assertions, credentials, endorsements } = services;

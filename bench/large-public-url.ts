@@ -1,0 +1,1 @@
+export const LARGE_PUBLIC_URL = 'https://badges.example.org';
