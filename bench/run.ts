@@ -290,6 +290,18 @@ async function statsOf(child: ChildProcess): Promise<PublicCacheStats> {
   return (await reply).stats;
 }
 
+/** Waits (at most 60 s) until the child used under 2% of a core for two half-seconds in a row. */
+async function untilQuiet(child: ChildProcess): Promise<void> {
+  let quiet = 0;
+  let last = await cpuMicros(child);
+  for (let i = 0; i < 120 && quiet < 2; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = await cpuMicros(child);
+    quiet = now - last < 10_000 ? quiet + 1 : 0;
+    last = now;
+  }
+}
+
 const walker = (paths: string[]) => {
   let i = 0;
   return () => paths[i++ % paths.length]!;
@@ -313,7 +325,8 @@ async function traffic(log: (line: string) => void) {
   const kiln = startChild('large-server.ts', [built.dataDir]);
   const { port } = await nextMessage<{ port: number }>(kiln, 'ready');
   const base = `http://127.0.0.1:${port}`;
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  // Start-up (the image workers load jsdom, code gets compiled) takes seconds of CPU: measure only once it is quiet.
+  await untilQuiet(kiln);
   const idleRss = await rssOf(kiln);
 
   const auth = { authorization: `Bearer ${built.token}` };

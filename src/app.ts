@@ -125,18 +125,19 @@ export function createApp(deps: AppDeps): Kiln {
       next();
     },
   );
-  app.use(
-    session({
-      store: new SqliteSessionStore(services.ctx.repos.sessions),
-      secret: deps.sessionSecret,
-      name: 'kiln.sid',
-      resave: false,
-      saveUninitialized: false,
-      rolling: true,
-      cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: 14 * 24 * 60 * 60 * 1000 },
-    }),
-  );
-  app.use(passport.session());
+  const sessions = session({
+    store: new SqliteSessionStore(services.ctx.repos.sessions),
+    secret: deps.sessionSecret,
+    name: 'kiln.sid',
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: 14 * 24 * 60 * 60 * 1000 },
+  });
+  const signedInUser = passport.session();
+  // The JSON API authenticates with bearer tokens only (CSRF is skipped there too): no session to load or make.
+  app.use((req: Request, res: Response, next: NextFunction) => (req.path.startsWith('/api/') ? next() : sessions(req, res, next)));
+  app.use((req: Request, res: Response, next: NextFunction) => (req.path.startsWith('/api/') ? next() : signedInUser(req, res, next)));
   app.use((req: Request, res: Response, next: NextFunction) => {
     res.locals.currentUser = req.user ?? null;
     // Signed-in pages are private: never kept by a shared cache or the back button of a shared computer.

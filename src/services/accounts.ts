@@ -173,7 +173,9 @@ export function accountsService(ctx: ServiceContext) {
     userForApiToken(token: string): User | null {
       const record = repos.apiTokens.findActiveByHash(sha256(token));
       if (!record) return null;
-      repos.apiTokens.markUsed(record.id, ctx.now().toISOString());
+      // "Last used" is shown to the day: written at most once a minute, not as one more commit (and fsync) per call.
+      const now = ctx.now();
+      if (!record.lastUsedAt || now.getTime() - Date.parse(record.lastUsedAt) >= 60_000) repos.apiTokens.markUsed(record.id, now.toISOString());
       return repos.users.findById(record.userId);
     },
 
