@@ -18,7 +18,7 @@ const config = loadConfig({ PUBLIC_URL: LARGE_PUBLIC_URL, DATA_DIR: dataDir, LOG
 const db = openDatabase(path.join(dataDir, 'kiln.db'));
 migrate(db);
 const kiln = createApp({ db, config, sessionSecret: 'bench-secret', logger: pino({ level: config.logLevel }) });
-startImageWorkers();
+if (!process.env.NO_WORKERS) startImageWorkers();
 const server = http.createServer(kiln.handle);
 server.keepAliveTimeout = 65_000;
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
