@@ -25,6 +25,7 @@ const ROUTES: Array<{ pattern: RegExp; negotiated: boolean; resolve: Resolve }> 
   { pattern: route(`/issuers/${ID}/revocations`), negotiated: true, resolve: (r, [id], v) => r.revocations(id!, v) },
   { pattern: route(`/issuers/${ID}/public-keys/${ID}`), negotiated: true, resolve: (r, [id, key], v) => r.publicKey(id!, key!, v) },
   { pattern: route(`/issuers/${ID}/ob3`), negotiated: true, resolve: (r, [id], v) => r.issuerProfile3(id!, v) },
+  { pattern: route(`/issuers/${ID}/ob3/keys/${ID}`), negotiated: true, resolve: (r, [id, key], v) => r.verificationMethod(id!, key!, v) },
   { pattern: route(`/issuers/${ID}/status/revocation`), negotiated: true, resolve: (r, [id], v) => r.statusList(id!, v) },
   { pattern: route(`/credentials/${ID}`), negotiated: true, resolve: (r, [id], v) => r.credential(id!, v) },
   { pattern: route(`/credentials/${ID}/credential.json`), negotiated: false, resolve: (r, [id]) => r.credentialFile(id!) },

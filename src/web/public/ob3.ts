@@ -22,10 +22,7 @@ export function ob3Documents(services: Services, cache: PublicCache) {
 
     /** A verification method: the Multikey document itself (JSON-LD for every client: a key has no human page). */
     verificationMethod(req: Request, res: Response) {
-      const issuer = issuers.findPublic(String(req.params.issuerId));
-      const key = issuer ? credentials.verificationMethodDocument(issuer, String(req.params.keyId)) : null;
-      if (!key) throw notFound('Key');
-      sendDocument(req, res, cache, key);
+      sendPublic(req, res, cache, resolve.verificationMethod(String(req.params.issuerId), String(req.params.keyId), variantOf(req)));
     },
 
     achievement(req: Request, res: Response) {

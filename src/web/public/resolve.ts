@@ -114,6 +114,14 @@ export function publicResolvers(services: Services) {
       return documentResponse(variant, await credentials.profileDocument(issuer), [`issuer:${id}`, `keys:${id}`]);
     },
 
+    /** A verification method: the Multikey document at its own URL. */
+    verificationMethod(issuerId: string, keyId: string, variant: DocumentVariant): PublicResponse {
+      const issuer = issuers.findPublic(issuerId);
+      const key = issuer ? credentials.verificationMethodDocument(issuer, keyId) : null;
+      if (!key) throw notFound('Key');
+      return documentResponse(variant, key, [`issuer:${issuerId}`, `keys:${issuerId}`]);
+    },
+
     /** The issuer's signed BitstringStatusListCredential (statusPurpose revocation). */
     async statusList(id: string, variant: DocumentVariant): Promise<PublicResponse> {
       requireIssuer(id);
