@@ -17,7 +17,7 @@ const dataDir = process.argv[2]!;
 const config = loadConfig({ PUBLIC_URL: LARGE_PUBLIC_URL, DATA_DIR: dataDir, LOG_LEVEL: 'info' });
 const db = openDatabase(path.join(dataDir, 'kiln.db'));
 migrate(db);
-const kiln = createApp({ db, config, sessionSecret: 'bench-secret', logger: pino({ level: config.logLevel }) });
+const kiln = createApp({ db, config, sessionSecret: 'bench-secret', logger: pino({ level: config.logLevel }), publicCacheBytes: process.env.CACHE_BYTES ? Number(process.env.CACHE_BYTES) : undefined });
 if (!process.env.NO_WORKERS) startImageWorkers();
 const server = http.createServer(kiln.handle);
 server.keepAliveTimeout = 65_000;

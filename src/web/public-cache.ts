@@ -145,7 +145,9 @@ export class PublicCache {
     // One huge file must not empty the cache of everything else.
     if (size > this.maxBytes / 4) return;
     this.remove(key);
-    this.entries.set(key, { response, tags, size });
+    // A small Buffer is a slice of Node's shared 8 KB pool: kept, it would keep the whole slab alive (and uncounted).
+    const body = response.body.byteLength === response.body.buffer.byteLength ? response.body : copyOf(response.body);
+    this.entries.set(key, { response: body === response.body ? response : { ...response, body }, tags, size });
     this.bytes += size;
     for (const tag of tags) {
       let keys = this.byTag.get(tag);
@@ -221,6 +223,12 @@ export class PublicCache {
     writeCached(req, res, entry.response);
     return true;
   }
+}
+
+function copyOf(bytes: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(copy);
+  return copy;
 }
 
 /** The response, or 304 when the client already has these bytes. */
