@@ -5,12 +5,12 @@ import pino from 'pino';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { migrate, openDatabase } from '../src/db/database.js';
-import { startImageWorkers } from '../src/services/images.js';
+import { startWorkerPoolsAtBoot } from '../src/services/worker-pool.js';
 import { serveIpc } from './ipc.js';
 import { LARGE_PUBLIC_URL } from './large-public-url.js';
 
 /**
- * Child process: Kiln started as src/server.ts starts it (logging at info, the image workers started), on the
+ * Child process: Kiln started as src/server.ts starts it (logging at info, the worker pools WORK_LIMITS starts at boot), on the
  * database bench/large-db.ts built, so its RSS is a fresh server's and not the builder's.
  */
 const dataDir = process.argv[2]!;
@@ -18,7 +18,7 @@ const config = loadConfig({ PUBLIC_URL: LARGE_PUBLIC_URL, DATA_DIR: dataDir, LOG
 const db = openDatabase(path.join(dataDir, 'kiln.db'));
 migrate(db);
 const kiln = createApp({ db, config, sessionSecret: 'bench-secret', logger: pino({ level: config.logLevel }), publicCacheBytes: process.env.CACHE_BYTES ? Number(process.env.CACHE_BYTES) : undefined });
-if (!process.env.NO_WORKERS) startImageWorkers();
+startWorkerPoolsAtBoot();
 const server = http.createServer(kiln.handle);
 server.keepAliveTimeout = 65_000;
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -16,15 +16,17 @@ export interface PoolLimits {
 
 /**
  * Every pool of expensive work. `startAtBoot` pools start their workers when the server starts (about a second each),
- * the others on first use; tune memory against latency here.
+ * the others on first use; tune memory against latency here. Worker threads cost about 115 MB each (jsdom, the
+ * verifier's libraries), so none starts at boot: an idle server stays small, the first upload or check after start
+ * (or after IDLE_STOP_MS without one, src/services/worker-pool.ts) waits about a second, outside its time budget.
  */
 export const WORK_LIMITS = {
   /** The decoder child processes: each may hold ~100 MB of pixels. */
   imageDecoders: { size: 2, perTenant: 1, queuedPerTenant: 4 },
   /** The SVG sanitiser's worker threads (jsdom). */
-  svgSanitisers: { size: 2, perTenant: 1, queuedPerTenant: 4, memoryMb: 256, startAtBoot: true },
+  svgSanitisers: { size: 2, perTenant: 1, queuedPerTenant: 4, memoryMb: 256, startAtBoot: false },
   /** The verifier's worker threads, which run the whole pipeline on untrusted badges. */
-  verifiers: { size: 2, perTenant: 1, queuedPerTenant: 4, memoryMb: 256, startAtBoot: true },
+  verifiers: { size: 2, perTenant: 1, queuedPerTenant: 4, memoryMb: 256, startAtBoot: false },
   /** Designer renders (sharp in process, on libuv's pool of 4 threads). */
   designerRenders: { size: 2, perTenant: 1, queuedPerTenant: 4 },
   /** Bulk CSV imports: parsed and awarded in chunks that yield to the event loop. */

@@ -42,10 +42,15 @@ export function startWorkerPoolsAtBoot(): void {
   for (const pool of pools) if (pool.startsAtBoot) pool.start();
 }
 
+/** A pool with no job for this long stops its workers (each holds tens of MB); the next job starts them again. */
+export const IDLE_STOP_MS = 60_000;
+
 export class WorkerPool {
   readonly slots: TenantSlots;
   private started = false;
   private readonly spares: Array<Promise<Worker>> = [];
+  private running = 0;
+  private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.slots = new TenantSlots(options.name, options.limits, options.busyMessage);
@@ -65,6 +70,29 @@ export class WorkerPool {
 
   /** Runs one job for the current tenant, answered within `budget` (the worker may finish later, up to its hard limit). */
   async run(job: unknown, options: JobOptions): Promise<unknown> {
+    this.running += 1;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    try {
+      return await this.runJob(job, options);
+    } finally {
+      this.running -= 1;
+      if (this.running === 0) {
+        this.idleTimer = setTimeout(() => this.stopIdle(), IDLE_STOP_MS);
+        this.idleTimer.unref();
+      }
+    }
+  }
+
+  /** Stops every spare worker once nothing has run for IDLE_STOP_MS. */
+  private stopIdle(): void {
+    this.idleTimer = null;
+    if (this.running > 0) return;
+    this.started = false;
+    for (const spare of this.spares.splice(0)) spare.then((worker) => void worker.terminate(), () => {});
+  }
+
+  private async runJob(job: unknown, options: JobOptions): Promise<unknown> {
     this.start();
     const { budget } = options;
     const release = await this.slots.acquire(currentTenant(), budget, () => options.tooSlow(`no ${this.options.name} free in time`));

@@ -1,7 +1,8 @@
 // The SVG sanitiser: linear prechecks (size, declarations, well-formedness, element and depth limits) that run on the
 // event loop in milliseconds, then DOMPurify on jsdom, which runs in a worker thread (sanitiser-pool.ts).
 import createDOMPurify, { type DOMPurify, type WindowLike } from 'dompurify';
-import { JSDOM } from 'jsdom';
+import type { JSDOM } from 'jsdom';
+import { createRequire } from 'node:module';
 import { ImageError, MESSAGES } from './errors.js';
 import { skipProlog } from './sniff.js';
 
@@ -23,7 +24,10 @@ let purifier: Purifier | null = null;
 /** One jsdom window for the process: creating one takes tens of milliseconds. */
 function getPurifier(): Purifier {
   if (!purifier) {
-    const { window } = new JSDOM('');
+    // jsdom (about 70 MB once loaded) is required here, in the sanitiser worker, not when the main thread imports the
+    // prechecks from this module.
+    const { JSDOM: Dom } = createRequire(import.meta.url)('jsdom') as typeof import('jsdom');
+    const { window } = new Dom('');
     const purify = createDOMPurify(window as unknown as WindowLike);
     purify.addHook('uponSanitizeAttribute', (node, event) => {
       const value = cleanAttribute(node, event.attrName, event.attrValue);
