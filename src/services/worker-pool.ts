@@ -21,6 +21,8 @@ export interface WorkerPoolOptions {
   minRunMs: number;
   /** Messages for the person asking. */
   busyMessage: string;
+  /** Workers stop after this long without a job (default IDLE_STOP_MS). */
+  idleStopMs?: number;
 }
 
 export interface JobOptions {
@@ -78,10 +80,15 @@ export class WorkerPool {
     } finally {
       this.running -= 1;
       if (this.running === 0) {
-        this.idleTimer = setTimeout(() => this.stopIdle(), IDLE_STOP_MS);
+        this.idleTimer = setTimeout(() => this.stopIdle(), this.options.idleStopMs ?? IDLE_STOP_MS);
         this.idleTimer.unref();
       }
     }
+  }
+
+  /** Workers started and not stopped (idle spares and busy ones). */
+  get workerCount(): number {
+    return this.spares.length + this.running;
   }
 
   /** Stops every spare worker once nothing has run for IDLE_STOP_MS. */

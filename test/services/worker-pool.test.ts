@@ -5,8 +5,9 @@ import { Budget, BusyError, runAsTenant } from '../../src/services/work-budget.j
 
 class Stopped extends Error {}
 
-function spinPool(limits = { size: 1, perTenant: 1, queuedPerTenant: 1, memoryMb: 64 }) {
+function spinPool(limits = { size: 1, perTenant: 1, queuedPerTenant: 1, memoryMb: 64 }, idleStopMs?: number) {
   return new WorkerPool({
+    ...(idleStopMs !== undefined ? { idleStopMs } : {}),
     name: 'spinner',
     entry: new URL('../helpers/spin-worker.ts', import.meta.url),
     limits,
@@ -25,6 +26,15 @@ const jobOptions = (budgetMs: number, cpuLimitMs?: number) => ({
 });
 
 describe('worker pool for untrusted work', () => {
+  it('stops its workers after a while without a job (their memory is returned) and starts them again for the next one', async () => {
+    const pool = spinPool(undefined, 300);
+    expect(pool.workerCount).toBe(0);
+    expect(await pool.run({ spinMs: 1 }, jobOptions(30_000))).toEqual({ spun: 1 });
+    expect(pool.workerCount).toBe(1);
+    await expect.poll(() => pool.workerCount, { timeout: 5000 }).toBe(0);
+    expect(await pool.run({ spinMs: 2 }, jobOptions(30_000))).toEqual({ spun: 2 });
+  });
+
   it('stops a worker that spends more CPU than allowed, answers at once, and serves the next job with a fresh worker', async () => {
     const pool = spinPool();
     expect(await pool.run({ spinMs: 10 }, jobOptions(30_000))).toEqual({ spun: 10 }); // started and warm
