@@ -231,9 +231,9 @@ export async function buildWorld(options: WorldOptions = {}, t?: TestKiln): Prom
   const [mistyped] = s.assertions.award(badgeA.id, owner.id, awardInput(`mistyped-${uid()}@example.org`, 'Mistyped recipient'));
   s.corrections.correctRecipient(mistyped!.id, owner.id, { email: `corrected-${uid()}@example.org`, name: T('Corrected name', 200) });
 
-  // A CSV batch, awarded, with its result page.
-  const csv = `email,name,narrative\nbatch-${uid()}@example.org,"${T('Batch name', 200).replace(/"/g, '""')}","${T('Batch narrative').replace(/"/g, '""')}"\n`;
-  const preview = await s.bulkAwards.preview(badgeA.id, owner.id, { bytes: Buffer.from(csv), filename: 'awards.csv' }, false);
+  // A CSV batch awarded with "award the good lines", so it has a result page and a CSV of the refused line to fix.
+  const csv = `email,name,narrative\nbatch-${uid()}@example.org,"${T('Batch name', 200).replace(/"/g, '""')}","${T('Batch narrative').replace(/"/g, '""')}"\nnot-an-email,"${T('Refused name', 200).replace(/"/g, '""')}",\n`;
+  const preview = await s.bulkAwards.preview(badgeA.id, owner.id, { bytes: Buffer.from(csv), filename: 'awards.csv' }, false, true);
   const batch = await s.bulkAwards.confirm(badgeA.id, preview.batch.id, owner.id);
 
   s.mail.saveTemplate(badgeA.id, owner.id, { subject: T('Email subject', 200).replace(/\r?\n/g, ' '), body: T('Email body {{recipientName}} {{badgeName}}') });
