@@ -24,7 +24,7 @@ import { runAsTenant } from './services/work-budget.js';
 import { inProcessFetch } from './web/verify.js';
 import { createCsrf, sameOriginOnly, securityHeaders } from './web/security.js';
 import { SqliteSessionStore } from './web/session-store.js';
-import { redactUrl } from './web/redact-url.js';
+import { redactUrl } from './redact-url.js';
 import { countOf } from './web/plural.js';
 
 export interface AppDeps {

@@ -1,4 +1,4 @@
-import { redactUrl } from '../web/redact-url.js';
+import { redactUrl } from '../redact-url.js';
 
 /**
  * Masks the bearer secrets in links to this Kiln (learner sign-in links, claim codes and private claim links) with

@@ -1,3 +1,4 @@
+// The masking rules for bearer secrets in our own URLs, shared by the access log (app.ts) and the outbox (services/secret-links.ts).
 /**
  * Request URLs as they may appear in logs: claim codes, private claim links and sign-in links are secrets that
  * live in the path, so those segments (and any query string on those paths) are masked.
