@@ -97,6 +97,25 @@ describe('verifying a hosted badge from another issuer', () => {
     expect(check(report, 'revocation')!.message).toContain('Issued in error');
   });
 
+  it('still says what a revoked badge was, from the copy its file carries', async () => {
+    const hosted = await hostBadge(fi);
+    fi.serveJson(new URL(hosted.assertionUrl).pathname, { '@context': 'https://w3id.org/openbadges/v2', id: hosted.assertionUrl, revoked: true }, 410);
+    for (const source of [await hosted.bakedPng(), hosted.json]) {
+      const report = await verify(source);
+      expect(report.verdict).toBe('revoked');
+      expect(failing(report)).toEqual(['revocation']);
+      expect(report.summary).toMatchObject({
+        badge: { name: 'Web Explorer', id: hosted.badge.id },
+        issuer: { name: 'Northfield Coding Club', id: hosted.issuer.id },
+        assertion: { id: hosted.assertionUrl, issuedOn: '2024-05-01T12:00:00Z', expires: null },
+      });
+    }
+    // Only the revocation notice: nothing else to say, and nothing made up.
+    const byUrl = await verify(hosted.assertionUrl);
+    expect(byUrl.verdict).toBe('revoked');
+    expect(byUrl.summary.badge.name).toBeNull();
+  });
+
   it('finds a badge revoked when its URL answers 200 with revoked: true', async () => {
     const hosted = await hostBadge(fi);
     fi.serveJson(new URL(hosted.assertionUrl).pathname, { '@context': 'https://w3id.org/openbadges/v2', type: 'Assertion', id: hosted.assertionUrl, revoked: true });

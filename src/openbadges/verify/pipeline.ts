@@ -137,7 +137,10 @@ async function verifyBadgeText(run: Run, badge: BadgeText, depth: number): Promi
 
 async function verifyHosted(run: Run, url: string, supplied: JsonObject | null, depth: number): Promise<void> {
   const fetched = await fetchHostedAssertion(run, url, true);
-  if (fetched.kind === 'stop') return;
+  if (fetched.kind === 'stop') {
+    if (fetched.revoked) await describeRevoked(run, fetched.revoked, supplied);
+    return;
+  }
   if (fetched.kind === 'image') {
     // The URL answered with a baked image: read it once, but never follow image to image.
     if (depth > 0) {
@@ -171,7 +174,7 @@ async function verifyEndorsement(run: Run, endorsement: JsonObject, url: string)
   run.log.pass('revocation', 'The endorser has not withdrawn this endorsement.', `${url} answered 200 without revoked: true`);
   const issuer = await loadLinked(run, 'issuer', endorsement.issuer);
   if (!issuer) return;
-  run.log.summary.issuer = { name: stringOrNull(issuer.doc.name), url: stringOrNull(issuer.doc.url), id: stringOrNull(issuer.doc.id) };
+  summariseIssuer(run, issuer.doc);
   reportProblems(run, 'issuer-properties', "The endorser's profile", profileProblems(issuer.doc));
   checkHostedScope(run, endorsement, issuer.doc);
   checkTimestamps(run, endorsement);
@@ -181,7 +184,7 @@ async function verifyEndorsement(run: Run, endorsement: JsonObject, url: string)
 type AssertionFetch =
   | { kind: 'doc'; doc: JsonObject; url: string }
   | { kind: 'image'; format: ImageFormat; bytes: Buffer }
-  | { kind: 'stop' };
+  | { kind: 'stop'; revoked?: JsonObject };
 
 /** GET the hosted assertion: 410 or `revoked: true` ⇒ revoked; an image ⇒ unbake; a different `id` ⇒ refetch it once. */
 async function fetchHostedAssertion(run: Run, url: string, mayRefetch: boolean): Promise<AssertionFetch> {
@@ -198,7 +201,7 @@ async function fetchHostedAssertion(run: Run, url: string, mayRefetch: boolean):
     run.log.pass('assertion-fetch', "Reached the badge record on the issuer's website.", `GET ${url} → 410 Gone`);
     const body = parseJson(res.body.toString('utf8'));
     run.log.fail('revocation', 'revoked', revokedMessage(isObject(body) ? body.revocationReason : undefined), `GET ${url} → 410 Gone`);
-    return { kind: 'stop' };
+    return { kind: 'stop', revoked: isObject(body) ? body : undefined };
   }
   if (res.status < 200 || res.status > 299) {
     run.log.fail(
@@ -227,7 +230,7 @@ async function fetchHostedAssertion(run: Run, url: string, mayRefetch: boolean):
   run.log.pass('assertion-fetch', `Fetched the badge record from ${hostOf(res.url)}.`, `GET ${url} → ${res.status} ${res.contentType}`);
   if (doc.revoked === true) {
     run.log.fail('revocation', 'revoked', revokedMessage(doc.revocationReason), `${url} answered revoked: true`);
-    return { kind: 'stop' };
+    return { kind: 'stop', revoked: doc };
   }
   // Legacy documents have no `id` to compare; the version check reports them.
   if (doc.id === url || detectVersion(doc) !== '2.0') return { kind: 'doc', doc, url };
@@ -256,6 +259,36 @@ async function fetchHostedAssertion(run: Run, url: string, mayRefetch: boolean):
     run.log.fail('assertion-id', 'invalid', `The badge record says it is published at ${declared}, but the issuer's record there could not be used.`, `fetched ${url}, declared id ${declared} did not answer with the record`);
   }
   return again;
+}
+
+const summariseBadge = (run: Run, badge: JsonObject) => {
+  run.log.summary.badge = {
+    name: stringOrNull(badge.name),
+    description: stringOrNull(badge.description),
+    image: stringOrNull(idOf(badge.image)),
+    id: stringOrNull(badge.id),
+  };
+};
+
+const summariseIssuer = (run: Run, issuer: JsonObject) => {
+  run.log.summary.issuer = { name: stringOrNull(issuer.name), url: stringOrNull(issuer.url), id: stringOrNull(issuer.id) };
+};
+
+/**
+ * A revoked badge still says what it was: its dates from the copy the file or the revocation notice carries, and its
+ * badge and issuer from where that copy points, so a verifier learns what was revoked and by whom. The verdict stays
+ * revoked whatever these lookups find.
+ */
+async function describeRevoked(run: Run, notice: JsonObject, supplied: JsonObject | null): Promise<void> {
+  const copy = notice.badge !== undefined ? notice : supplied;
+  if (!copy) return;
+  run.log.summary.assertion.issuedOn = stringOrNull(copy.issuedOn);
+  run.log.summary.assertion.expires = stringOrNull(copy.expires);
+  const badge = await loadLinked(run, 'badge', copy.badge);
+  if (!badge) return;
+  summariseBadge(run, badge.doc);
+  const issuer = await loadLinked(run, 'issuer', badge.doc.issuer);
+  if (issuer) summariseIssuer(run, issuer.doc);
 }
 
 async function verifySigned(run: Run, compact: string): Promise<void> {
@@ -301,17 +334,12 @@ async function verifyAssertion(run: Run, assertion: JsonObject, mode: Verificati
 
   const badge = await loadLinked(run, 'badge', assertion.badge);
   if (!badge) return;
-  summary.badge = {
-    name: stringOrNull(badge.doc.name),
-    description: stringOrNull(badge.doc.description),
-    image: stringOrNull(idOf(badge.doc.image)),
-    id: stringOrNull(badge.doc.id),
-  };
+  summariseBadge(run, badge.doc);
   reportProblems(run, 'badge-properties', 'The badge description', badgeClassProblems(badge.doc));
 
   const issuer = await loadLinked(run, 'issuer', badge.doc.issuer);
   if (!issuer) return;
-  summary.issuer = { name: stringOrNull(issuer.doc.name), url: stringOrNull(issuer.doc.url), id: stringOrNull(issuer.doc.id) };
+  summariseIssuer(run, issuer.doc);
   reportProblems(run, 'issuer-properties', "The issuer's profile", profileProblems(issuer.doc));
 
   if (mode.kind === 'hosted') {
