@@ -26,6 +26,7 @@ import { createCsrf, sameOriginOnly, securityHeaders } from './web/security.js';
 import { SqliteSessionStore } from './web/session-store.js';
 import { redactUrl } from './redact-url.js';
 import { countOf } from './web/plural.js';
+import { recipientLabel } from './web/recipient-label.js';
 
 export interface AppDeps {
   db: Db;
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps): Kiln {
   // Admins are told on every page while badges would carry ids nobody else can reach (see views/partials/head.ejs).
   app.locals.publicUrlIsLocal = isLocalPublicUrl(config.publicUrl);
   app.locals.countOf = countOf;
+  app.locals.recipientLabel = recipientLabel;
 
   app.use(
     pinoHttp({

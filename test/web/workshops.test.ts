@@ -80,6 +80,13 @@ describe('workshop sessions over HTTP', () => {
     const award = /href="[^"]*(\/assertions\/[0-9a-f-]{36})"/.exec(childPage.text)![1]!;
     const doc = JSON.parse((await request(t.server).get(award)).text);
     expect(doc.recipient.hashed).toBe(true);
+    // Facilitators see "no email", never the address Kiln made up for the claim (also in accessible names).
+    const leoAward = award.split('/').pop()!;
+    for (const page of [`/manage/issuers/${issuer.id}/awards`, `/manage/badges/${badge.id}`, `/manage/assertions/${leoAward}`]) {
+      const html = (await owner.agent.get(page)).text;
+      expect(html, page).toContain('Leo · no email');
+      expect(html, page).not.toContain('no-email.invalid');
+    }
 
     const wall = await request(t.server).get(`/sessions/${sessionId}/wall`);
     expect(wall.status).toBe(200);
