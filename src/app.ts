@@ -27,6 +27,7 @@ import { SqliteSessionStore } from './web/session-store.js';
 import { redactUrl } from './redact-url.js';
 import { countOf } from './web/plural.js';
 import { recipientLabel } from './web/recipient-label.js';
+import { dateOf, dateTimeOf } from './web/dates.js';
 
 export interface AppDeps {
   db: Db;
@@ -75,6 +76,8 @@ export function createApp(deps: AppDeps): Kiln {
   app.locals.publicUrlIsLocal = isLocalPublicUrl(config.publicUrl);
   app.locals.countOf = countOf;
   app.locals.recipientLabel = recipientLabel;
+  app.locals.dateOf = dateOf;
+  app.locals.dateTimeOf = dateTimeOf;
 
   app.use(
     pinoHttp({

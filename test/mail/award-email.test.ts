@@ -200,6 +200,12 @@ describe('without SMTP_URL', () => {
     const message = await admin.agent.get(`/admin/outbox/${id}`);
     expect(message.text).toContain(res.body.openBadgeId);
     expect(message.text).toContain('status-mail-queued');
+    // The message as the learner sees it, in a frame that runs nothing, its HTML escaped into the attribute.
+    const frame = /<iframe class="mail-preview"[^>]*sandbox=""[^>]*srcdoc="([^"]*)"><\/iframe>/.exec(message.text);
+    expect(frame).not.toBeNull();
+    expect(frame![1]).toContain('&lt;!doctype html&gt;');
+    expect(frame![1]).toContain(res.body.openBadgeId);
+    expect(message.text).toMatch(/Queued<\/dt><dd><time datetime="[^"]+">\d{1,2} \w{3} 20\d\d, \d\d:\d\d UTC<\/time>/);
     const other = await signedUpAgent(t);
     expect((await other.agent.get('/admin/outbox')).status).toBe(403);
     expect((await other.agent.get(`/admin/outbox/${id}`)).status).toBe(403);
