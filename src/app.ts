@@ -145,8 +145,10 @@ export function createApp(deps: AppDeps): Kiln {
   app.use((req: Request, res: Response, next: NextFunction) => (req.path.startsWith('/api/') ? next() : signedInUser(req, res, next)));
   app.use((req: Request, res: Response, next: NextFunction) => {
     res.locals.currentUser = req.user ?? null;
+    // A learner signed in by link (src/web/pages/learners.ts) gets their own menu, not the facilitators' sign-in.
+    res.locals.learnerEmail = req.user ? null : (req.session?.learnerEmail ?? null);
     // Signed-in pages are private: never kept by a shared cache or the back button of a shared computer.
-    if (req.user) res.set('Cache-Control', 'no-store');
+    if (req.user || res.locals.learnerEmail) res.set('Cache-Control', 'no-store');
     res.locals.path = req.path;
     res.locals.values = {};
     res.locals.errors = {};

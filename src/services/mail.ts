@@ -44,6 +44,9 @@ function fill(template: string, values: Record<Placeholder, string>, escape: (v:
 const htmlPage = (inner: string) =>
   `<!doctype html><html><head><meta charset="utf-8"></head><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40em">${inner}</body></html>`;
 
+/** The inside of htmlPage's <body>: shown inside Kiln's own page, whose CSP refuses the wrapper's inline style. */
+const bodyOf = (page: string) => /<body[^>]*>([\s\S]*)<\/body>/.exec(page)?.[1] ?? '';
+
 type Token = ReturnType<typeof markdown.parse>[number];
 
 /**
@@ -221,11 +224,12 @@ export function mailService(ctx: ServiceContext, issuers: IssuersService) {
     list: (page: PageQuery & { status?: OutboxStatus | '' }) => repos.outbox.list(page),
     counts: () => repos.outbox.counts(),
     /** A message as the admin outbox shows it: secret links masked, also while it waits to be sent. */
-    find(id: string): OutboxMessage {
+    find(id: string): OutboxMessage & { htmlFragment: string } {
       const m = repos.outbox.findById(id);
       if (!m) throw notFound('Message');
       const mask = (body: string) => maskSecretLinks(body, ctx.config.publicUrl);
-      return { ...m, textBody: mask(m.textBody), htmlBody: mask(m.htmlBody) };
+      const htmlBody = mask(m.htmlBody);
+      return { ...m, textBody: mask(m.textBody), htmlBody, htmlFragment: bodyOf(htmlBody) };
     },
   };
 }

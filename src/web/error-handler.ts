@@ -58,6 +58,7 @@ export function errorHandler(logger: Logger) {
     // Errors raised before the locals middleware (body parsing, the same-origin check) still need the layout's locals.
     res.locals.path ??= req.path;
     res.locals.currentUser ??= null;
+    res.locals.learnerEmail ??= null;
     res.status(error.status).render('error', { title: titleFor(error.status), status: error.status, message: error.message });
   };
 }

@@ -1,27 +1,11 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { pngImage } from '../helpers/app.js';
-import { browserSuite, screenshotter, watchPage } from '../helpers/browser.js';
+import { browserSuite, screenshotter, seriousAxe, watchPage } from '../helpers/browser.js';
 
 // Issue 19: a new facilitator follows the dashboard's checklist to a first award; an image chosen on a form that comes
 // back with errors is kept and shown. On a laptop and on a 390 px phone, with no serious or critical axe finding.
-const AXE_SOURCE = fs.readFileSync(path.resolve(import.meta.dirname, '../../node_modules/axe-core/axe.min.js'), 'utf8');
-
-/** axe-core, evaluated through the DevTools protocol (CSP governs page scripts, not this), as the browser sweep runs it. */
-async function seriousAxe(page: Page): Promise<string[]> {
-  if (await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe === 'undefined')) await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async () => {
-    type Result = { violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> };
-    const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<Result> } }).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${location.pathname} ${v.impact} ${v.id}: ${v.help} at ${v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)).join(', ')}`);
-  });
-}
-
 const viewports = [
   { name: 'desktop', viewport: { width: 1280, height: 800 }, isMobile: false },
   { name: 'phone', viewport: { width: 390, height: 844 }, isMobile: true },

@@ -1,9 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../helpers/browser.js';
+import { launchBrowser, runAxe } from '../helpers/browser.js';
 import { COVERAGE, fillPath, routeKey } from './helpers/route-table.js';
 import { buildWorld, JAVASCRIPT_URL, signInToken, XSS_PAYLOADS, type World } from './helpers/world.js';
 
@@ -16,7 +15,6 @@ import { buildWorld, JAVASCRIPT_URL, signInToken, XSS_PAYLOADS, type World } fro
  * javascript: or data: link, and no serious or critical axe-core violation.
  */
 
-const AXE_SOURCE = fs.readFileSync(path.resolve(import.meta.dirname, '../../node_modules/axe-core/axe.min.js'), 'utf8');
 
 /** GET routes that answer something other than a page (images, JSON-only documents, downloads), and why. */
 const NOT_PAGES: Record<string, string> = {
@@ -353,21 +351,6 @@ describe('every page in Chromium, with stored-XSS payloads in every field', () =
     expect(figures.payloadPages).toBeGreaterThan(40);
   });
 });
-
-/** axe-core, injected through the DevTools protocol (which CSP does not govern; a <script> tag would be blocked, rightly). */
-async function runAxe(page: Page): Promise<{ violations: string[]; lesser: string[] }> {
-  if (await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe === 'undefined')) await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async () => {
-    type Result = { violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> };
-    const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<Result> } }).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    return {
-      violations: serious.map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.slice(0, 4).map((n) => JSON.stringify(n.target)).join(', ')}`),
-      lesser: result.violations.filter((v) => !serious.includes(v)).map((v) => `${v.impact} ${v.id}`),
-    };
-  });
-}
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

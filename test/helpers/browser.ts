@@ -8,6 +8,32 @@ import { startKiln, type TestKiln } from './app.js';
 // timeout is for single requests (a poll inside still fails when a page never shows what it should).
 vi.setConfig({ testTimeout: 120_000 });
 
+const AXE_SOURCE = fs.readFileSync(path.resolve(import.meta.dirname, '../../node_modules/axe-core/axe.min.js'), 'utf8');
+
+/**
+ * axe-core on the page, injected through the DevTools protocol (which CSP does not govern; a <script> tag would be
+ * blocked, rightly): serious and critical findings, and the names of the lesser ones.
+ */
+export async function runAxe(page: Page): Promise<{ violations: string[]; lesser: string[] }> {
+  if (await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe === 'undefined')) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    type Result = { violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> };
+    const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<Result> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    return {
+      violations: serious.map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.slice(0, 4).map((n) => JSON.stringify(n.target)).join(', ')}`),
+      lesser: result.violations.filter((v) => !serious.includes(v)).map((v) => `${v.impact} ${v.id}`),
+    };
+  });
+}
+
+/** The serious and critical axe findings, each prefixed with the page's path. */
+export async function seriousAxe(page: Page): Promise<string[]> {
+  const where = new URL(page.url()).pathname;
+  return (await runAxe(page)).violations.map((v) => `${where} ${v}`);
+}
+
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export function launchBrowser(): Promise<Browser> {

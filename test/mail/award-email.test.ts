@@ -200,11 +200,13 @@ describe('without SMTP_URL', () => {
     const message = await admin.agent.get(`/admin/outbox/${id}`);
     expect(message.text).toContain(res.body.openBadgeId);
     expect(message.text).toContain('status-mail-queued');
-    // The message as the learner sees it, in a frame that runs nothing, its HTML escaped into the attribute.
-    const frame = /<iframe class="mail-preview"[^>]*sandbox=""[^>]*srcdoc="([^"]*)"><\/iframe>/.exec(message.text);
-    expect(frame).not.toBeNull();
-    expect(frame![1]).toContain('&lt;!doctype html&gt;');
-    expect(frame![1]).toContain(res.body.openBadgeId);
+    // The message as the learner sees it: its rendered body (a link, bold badge name), without the mail wrapper.
+    const preview = /<div class="markdown email-preview">([\s\S]*?)<\/div>/.exec(message.text);
+    expect(preview).not.toBeNull();
+    expect(preview![1]).toMatch(/<a href="[^"]*\/assertions\/[^"]+"[^>]*>See your badge<\/a>/);
+    expect(preview![1]).toContain('<strong>');
+    expect(preview![1]).not.toContain('<body');
+    expect(preview![1]).not.toContain('style=');
     expect(message.text).toMatch(/Queued<\/dt><dd><time datetime="[^"]+">\d{1,2} \w{3} 20\d\d, \d\d:\d\d UTC<\/time>/);
     const other = await signedUpAgent(t);
     expect((await other.agent.get('/admin/outbox')).status).toBe(403);
