@@ -23,3 +23,17 @@ document.addEventListener('click', (event) => {
   const button = event.target instanceof Element ? event.target.closest('[data-print]') : null;
   if (button) window.print();
 });
+
+// The browser's time zone goes along with sign-up and sign-in (kept while the account has none), and is offered
+// on the account page while none is chosen.
+(() => {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!zone) return;
+  for (const input of document.querySelectorAll('input[data-browser-time-zone]')) input.value = zone;
+  for (const select of document.querySelectorAll('select[data-browser-time-zone]')) {
+    const option = [...select.options].find((o) => o.value === zone);
+    if (!option) continue;
+    option.textContent = `${zone} (this browser's)`;
+    if (select.value === '') option.selected = true;
+  }
+})();

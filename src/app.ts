@@ -27,7 +27,7 @@ import { SqliteSessionStore } from './web/session-store.js';
 import { redactUrl } from './redact-url.js';
 import { countOf } from './web/plural.js';
 import { recipientLabel } from './web/recipient-label.js';
-import { dateOf, dateTimeOf } from './web/dates.js';
+import { dateOf, dateTimeOf, datesIn, timeOf } from './web/dates.js';
 
 export interface AppDeps {
   db: Db;
@@ -78,6 +78,7 @@ export function createApp(deps: AppDeps): Kiln {
   app.locals.recipientLabel = recipientLabel;
   app.locals.dateOf = dateOf;
   app.locals.dateTimeOf = dateTimeOf;
+  app.locals.timeOf = timeOf;
 
   app.use(
     pinoHttp({
@@ -152,6 +153,14 @@ export function createApp(deps: AppDeps): Kiln {
     res.locals.path = req.path;
     res.locals.values = {};
     res.locals.errors = {};
+    next();
+  });
+  // Facilitators read every time in their own zone (their account's choice, first taken from their browser).
+  app.use(async (req: Request, res: Response, next: NextFunction) => {
+    if (req.user) {
+      const timeZone = await services.preferences.timeZoneOf(req.user.id);
+      Object.assign(res.locals, datesIn(timeZone), { timeZone });
+    }
     next();
   });
   app.use(csrf.locals);

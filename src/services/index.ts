@@ -19,6 +19,7 @@ import { alignmentFrameworksService } from './alignment-frameworks.js';
 import { learnersService } from './learners.js';
 import { issuerAgreementsService } from './issuer-agreements.js';
 import { keptUploadsService } from './kept-uploads.js';
+import { preferencesService } from './preferences.js';
 
 export function createServices(ctx: ServiceContext) {
   const accounts = accountsService(ctx);
@@ -44,7 +45,8 @@ export function createServices(ctx: ServiceContext) {
   const alignmentFrameworks = alignmentFrameworksService(ctx);
   const issuerAgreements = issuerAgreementsService(ctx, { issuers, pathways });
   const keptUploads = keptUploadsService(ctx);
-  return { ctx, signedAssertions, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, corrections, workshops, learners, designs, canvases, keys, credentials, standards, endorsements, pathways, issuerAgreements, alignmentFrameworks, keptUploads };
+  const preferences = preferencesService(ctx);
+  return { ctx, signedAssertions, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, corrections, workshops, learners, designs, canvases, keys, credentials, standards, endorsements, pathways, issuerAgreements, alignmentFrameworks, keptUploads, preferences };
 }
 
 export type Services = ReturnType<typeof createServices>;

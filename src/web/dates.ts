@@ -1,15 +1,49 @@
-// One way to write a date on every page, instead of ISO strings cut by hand. UTC, as the stored values are, until
-// pages know the reader's time zone.
-const DATE = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' });
-const DATE_TIME = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+// One way to write a date on every page, instead of ISO strings cut by hand: in the reader's time zone when the
+// account has one (src/services/preferences.ts), else in UTC, as the stored values are, and always saying which.
+interface Formats {
+  date: Intl.DateTimeFormat;
+  dateTime: Intl.DateTimeFormat;
+  time: Intl.DateTimeFormat;
+}
+
+// Zones are checked against Intl's own list before they get here, so this holds at most a few hundred entries.
+const formatsByZone = new Map<string, Formats>();
+
+function formatsFor(timeZone: string): Formats {
+  let formats = formatsByZone.get(timeZone);
+  if (!formats) {
+    formats = {
+      date: new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone }),
+      dateTime: new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' }),
+      time: new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' }),
+    };
+    formatsByZone.set(timeZone, formats);
+  }
+  return formats;
+}
 
 function format(value: string, style: Intl.DateTimeFormat): string {
   const time = Date.parse(value);
   return Number.isNaN(time) ? value : style.format(new Date(time));
 }
 
-/** "3 December 2026". */
-export const dateOf = (value: string) => format(value, DATE);
+export interface DateWriters {
+  /** "3 December 2026". */
+  dateOf(value: string): string;
+  /** "3 Dec 2026, 16:40 UTC" (or "3 Dec 2026, 11:40 GMT-5" in the reader's zone). */
+  dateTimeOf(value: string): string;
+  /** "16:40 UTC": for today's times, such as when a workshop session closes. */
+  timeOf(value: string): string;
+}
 
-/** "3 Dec 2026, 16:40 UTC". */
-export const dateTimeOf = (value: string) => `${format(value, DATE_TIME)} UTC`;
+/** The date writers for one reader's zone (UTC when they have none). */
+export function datesIn(timeZone: string | null): DateWriters {
+  const formats = formatsFor(timeZone ?? 'UTC');
+  return {
+    dateOf: (value) => format(value, formats.date),
+    dateTimeOf: (value) => format(value, formats.dateTime),
+    timeOf: (value) => format(value, formats.time),
+  };
+}
+
+export const { dateOf, dateTimeOf, timeOf } = datesIn(null);

@@ -123,6 +123,7 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   router.post('/logout', accounts.logout);
   router.get('/account', requireUser, accounts.settings);
   router.post('/account/password', requireUser, accounts.changePassword);
+  router.post('/account/time-zone', requireUser, accounts.chooseTimeZone);
   router.post('/account/tokens', requireUser, accounts.createToken);
   router.post('/account/tokens/:tokenId/revoke', requireUser, accounts.revokeToken);
   router.get('/admin', requireUser, requireAdmin, accounts.admin);

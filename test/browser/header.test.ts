@@ -20,7 +20,7 @@ describe('the site header on a phone', () => {
   const suite = browserSuite();
   const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true };
 
-  it('shows each visitor their own menu on one row: anonymous, facilitator, and a learner signed in by link', async () => {
+  it('shows each visitor their own menu on one row: anonymous, facilitator (whose browser zone is kept), and a learner signed in by link', async () => {
     const problems: string[] = [];
 
     const visitor = await (await suite.browser.newContext(phone)).newPage();
@@ -32,7 +32,7 @@ describe('the site header on a phone', () => {
     expect(anonymous.overflows).toBe(false);
 
     // A facilitator who awards a badge to a learner.
-    const facilitator = await (await suite.browser.newContext(phone)).newPage();
+    const facilitator = await (await suite.browser.newContext({ ...phone, timezoneId: 'Pacific/Auckland' })).newPage();
     problems.push(...(await watchPage(facilitator)));
     await facilitator.goto(`${suite.t.baseUrl}/signup`);
     await facilitator.getByLabel('Email').fill('header-facilitator@example.org');
@@ -44,6 +44,10 @@ describe('the site header on a phone', () => {
     expect(signedIn.items).not.toContain('Sign in');
     expect(signedIn.oneRow).toBe(true);
     expect(signedIn.overflows).toBe(false);
+    // The browser's zone came along with the sign-up form and is the account's until another is chosen.
+    expect(await suite.t.db.prepare('SELECT time_zone FROM user_preferences').pluck().get()).toBe('Pacific/Auckland');
+    await facilitator.goto(`${suite.t.baseUrl}/account`);
+    expect(await facilitator.locator('#f-timeZone').inputValue()).toBe('Pacific/Auckland');
     const token = await apiToken(suite.t, 'header-facilitator@example.org');
     const { badge } = await givenBadge(suite.t, token);
     const award = await fetch(`${suite.t.baseUrl}/api/v1/badges/${badge.id}/assertions`, {

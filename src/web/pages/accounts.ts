@@ -4,6 +4,7 @@ import { AppError } from '../../errors.js';
 import type { Services } from '../../services/index.js';
 import { currentUser, safeNext, type KilnPassport, type LoginInfo } from '../auth.js';
 import { formContext } from '../forms.js';
+import { TIME_ZONES } from '../../services/preferences.js';
 
 const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>;
 
@@ -11,7 +12,7 @@ export function accountPages(services: Services, passport: KilnPassport) {
   const { accounts } = services;
 
   function renderSettings(req: Request, res: Response, extra: Record<string, unknown> = {}) {
-    res.render('accounts/settings', { title: 'Account', tokens: accounts.listApiTokens(currentUser(req).id), newToken: null, ...extra });
+    res.render('accounts/settings', { title: 'Account', tokens: accounts.listApiTokens(currentUser(req).id), newToken: null, timeZones: TIME_ZONES, ...extra });
   }
 
   /** Regenerates the session on login so a fixated session id is worthless. */
@@ -29,6 +30,7 @@ export function accountPages(services: Services, passport: KilnPassport) {
       formContext(res, 'accounts/signup', { title: 'Sign up', mode: accounts.signupOpenTo() }, values);
       const user = await accounts.signUp(body(req));
       await logIn(req, { id: user.id, email: user.email, isAdmin: user.isAdmin });
+      await services.preferences.rememberBrowserZone(user.id, body(req).timeZone);
       res.redirect(303, '/manage');
     },
 
@@ -56,7 +58,9 @@ export function accountPages(services: Services, passport: KilnPassport) {
           return;
         }
         passport.knownBrowsers.remember(res, user.email);
-        logIn(req, user).then(() => res.redirect(303, safeNext(body(req).next)), next);
+        logIn(req, user)
+          .then(() => services.preferences.rememberBrowserZone(user.id, body(req).timeZone))
+          .then(() => res.redirect(303, safeNext(body(req).next)), next);
       })(req, res, next);
     },
 
@@ -77,14 +81,21 @@ export function accountPages(services: Services, passport: KilnPassport) {
     },
 
     async changePassword(req: Request, res: Response) {
-      formContext(res, 'accounts/settings', { title: 'Account', tokens: accounts.listApiTokens(currentUser(req).id), newToken: null }, {});
+      formContext(res, 'accounts/settings', { title: 'Account', tokens: accounts.listApiTokens(currentUser(req).id), newToken: null, timeZones: TIME_ZONES }, {});
       await accounts.changePassword(currentUser(req).id, body(req));
       res.redirect(303, '/account?saved=password');
     },
 
+    async chooseTimeZone(req: Request, res: Response) {
+      const user = currentUser(req);
+      formContext(res, 'accounts/settings', { title: 'Account', tokens: accounts.listApiTokens(user.id), newToken: null, timeZones: TIME_ZONES }, { timeZone: body(req).timeZone });
+      await services.preferences.chooseTimeZone(user.id, body(req).timeZone);
+      res.redirect(303, '/account?saved=time-zone');
+    },
+
     createToken(req: Request, res: Response) {
       const user = currentUser(req);
-      formContext(res, 'accounts/settings', { title: 'Account', tokens: accounts.listApiTokens(user.id), newToken: null }, body(req));
+      formContext(res, 'accounts/settings', { title: 'Account', tokens: accounts.listApiTokens(user.id), newToken: null, timeZones: TIME_ZONES }, body(req));
       const { token } = accounts.createApiToken(user.id, body(req));
       // Shown once, on this response only; never stored in the clear.
       res.set('Cache-Control', 'no-store');
