@@ -20,6 +20,7 @@ import { learnersService } from './learners.js';
 import { issuerAgreementsService } from './issuer-agreements.js';
 import { keptUploadsService } from './kept-uploads.js';
 import { preferencesService } from './preferences.js';
+import { certificatesService } from './certificates.js';
 
 export function createServices(ctx: ServiceContext) {
   const accounts = accountsService(ctx);
@@ -46,7 +47,8 @@ export function createServices(ctx: ServiceContext) {
   const issuerAgreements = issuerAgreementsService(ctx, { issuers, pathways });
   const keptUploads = keptUploadsService(ctx);
   const preferences = preferencesService(ctx);
-  return { ctx, signedAssertions, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, corrections, workshops, learners, designs, canvases, keys, credentials, standards, endorsements, pathways, issuerAgreements, alignmentFrameworks, keptUploads, preferences };
+  const certificates = certificatesService(ctx, issuers);
+  return { ctx, signedAssertions, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, corrections, workshops, learners, designs, canvases, keys, credentials, standards, endorsements, pathways, issuerAgreements, alignmentFrameworks, keptUploads, preferences, certificates };
 }
 
 export type Services = ReturnType<typeof createServices>;

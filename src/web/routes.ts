@@ -137,6 +137,9 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   router.get('/manage/issuers/:issuerId/edit', requireUser, requireIssuerRole('owner'), issuers.editForm);
   router.post('/manage/issuers/:issuerId', requireUser, requireIssuerRole('owner'), issuers.update);
   router.post('/manage/issuers/:issuerId/members', requireUser, requireIssuerRole('owner'), issuers.addMember);
+  router.get('/manage/issuers/:issuerId/certificate', requireUser, requireIssuerRole('owner'), certificates.signatureForm);
+  router.post('/manage/issuers/:issuerId/certificate', requireUser, requireIssuerRole('owner'), certificates.saveSignature);
+  router.post('/manage/issuers/:issuerId/certificate/remove', requireUser, requireIssuerRole('owner'), certificates.removeSignature);
   router.post('/manage/issuers/:issuerId/members/:userId', requireUser, requireIssuerRole('owner'), issuers.changeRole);
   router.post('/manage/issuers/:issuerId/members/:userId/remove', requireUser, requireIssuerRole('owner'), issuers.removeMember);
   router.get('/manage/issuers/:issuerId/badges/new', requireUser, requireIssuerRole('editor'), badges.newForm);
