@@ -4,6 +4,7 @@ import { AppError, notFound } from '../errors.js';
 import { normaliseEmail } from '../openbadges/recipient.js';
 import type { Collection, LearnerAward } from '../repos/learners.js';
 import type { ServiceContext } from './context.js';
+import { statusOf } from './assertions.js';
 import type { MailService } from './mail.js';
 import { email, parseInput, text } from './validation.js';
 
@@ -109,7 +110,9 @@ export function learnersService(ctx: ServiceContext, mail: MailService) {
     publicCollection(collectionId: string) {
       const collection = repos.learners.findCollection(collectionId);
       if (!collection) throw notFound('Collection');
-      return { collection, items: repos.learners.collectionItems(collection.id).filter((a) => !a.revokedAt) };
+      // Revoked awards leave public pages; an expired one stays, marked as such.
+      const items = repos.learners.collectionItems(collection.id).filter((a) => !a.revokedAt);
+      return { collection, items: items.map((a) => ({ ...a, status: statusOf(a, ctx.now()) })) };
     },
   };
 }

@@ -109,7 +109,11 @@ describe('learner home with emailed sign-in links', () => {
     const pub = await request(t.server).get(`/collections/${collectionId}`);
     expect(pub.status).toBe(200);
     expect(pub.text).toContain('Employability passport');
+    expect(pub.text).toContain('For interviews');
     expect(pub.text).toContain(award.openBadgeId);
+    // Each badge with its image and its status.
+    expect(pub.text).toMatch(/<img src="[^"]*\/badges\/[^"]+\/image"[^>]*>/);
+    expect(pub.text).toContain('<span class="status status-active">Valid</span>');
     expect(pub.text).not.toContain(other.id);
     expect(pub.text).not.toContain('learner@example.org');
 
