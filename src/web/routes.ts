@@ -144,6 +144,7 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   router.post('/manage/issuers/:issuerId/members/:userId/remove', requireUser, requireIssuerRole('owner'), issuers.removeMember);
   router.get('/manage/issuers/:issuerId/badges/new', requireUser, requireIssuerRole('editor'), badges.newForm);
   router.post('/manage/issuers/:issuerId/badges', requireUser, requireIssuerRole('editor'), badges.create);
+  router.post('/manage/issuers/:issuerId/badges/design', requireUser, requireIssuerRole('editor'), badges.designImage);
   router.get('/manage/badges/:badgeId', requireUser, requireBadgeRole('awarder'), badges.show);
   router.get('/manage/badges/:badgeId/edit', requireUser, requireBadgeRole('editor'), badges.editForm);
   router.post('/manage/badges/:badgeId', requireUser, requireBadgeRole('editor'), badges.update);

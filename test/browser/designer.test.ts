@@ -26,10 +26,13 @@ describe('designing and planning a badge in a real browser', () => {
       .set('Authorization', `Bearer ${await apiToken(suite.t, 'facilitator@example.org')}`)
       .send({ name: 'Riverside Youth Club', url: 'https://riverside.example.org', email: 'badges@riverside.example.org' });
 
-    // The badge form links to the designer.
+    // The badge form opens the designer, keeping what was typed there.
     await page.goto(`${suite.t.baseUrl}/manage/issuers/${issuer.body.id}/badges/new`);
-    await page.getByRole('link', { name: 'Design an image' }).click();
+    await page.getByLabel('Description (required)').fill('Works well with others.');
+    await page.getByLabel('Criteria', { exact: true }).fill('Took part in three team projects.');
+    await page.getByRole('button', { name: 'Design an image for this badge' }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Design a badge image');
+    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('What you typed in the new badge form is kept');
 
     // Live preview: typing a title draws the badge from a blob: URL, without a page load.
     const preview = page.locator('#designer-preview');
@@ -52,15 +55,14 @@ describe('designing and planning a badge in a real browser', () => {
     await expect.poll(() => page.locator('#designer-warnings .check-ok').count()).toBe(1);
     await snap('designer');
 
+    // Saving comes back to the badge form: what was typed is there, the design is chosen and names the badge.
     await page.getByRole('button', { name: 'Save design' }).click();
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Team Player');
-    await snap('design-saved');
-
-    // Use the design for a new badge class.
-    await page.getByRole('link', { name: 'Use in a new badge' }).click();
-    await page.getByLabel('Badge name').fill('Team Player');
-    await page.getByLabel('Description (required)').fill('Works well with others.');
-    await page.getByLabel('Criteria', { exact: true }).fill('Took part in three team projects.');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Create a badge');
+    expect(await page.getByLabel('Description (required)').inputValue()).toBe('Works well with others.');
+    expect(await page.getByLabel('Criteria', { exact: true }).inputValue()).toBe('Took part in three team projects.');
+    expect(await page.getByLabel('Badge name').inputValue()).toBe('Team Player');
+    expect(await page.locator('input[name=designId]:checked').getAttribute('value')).not.toBe('');
+    await snap('badge-form-with-design');
     await page.getByRole('button', { name: 'Create badge' }).click();
     await expect.poll(() => page.locator('h1').textContent()).toContain('Team Player');
     const badgeId = /\/manage\/badges\/([\w-]+)/.exec(page.url())![1]!;

@@ -288,7 +288,7 @@ describe('every page in Chromium, with stored-XSS payloads in every field', () =
       { viewer: 'owner', page: `/manage/issuers/${a.issuerId}/edit`, action: `/manage/issuers/${a.issuerId}`, status: 400 },
       { viewer: 'owner', page: `/manage/issuers/${a.issuerId}/edit`, action: `/manage/issuers/${a.issuerId}`, keep: true, fill: { url: JAVASCRIPT_URL }, status: 400 },
       { viewer: 'owner', page: `/manage/issuers/${a.issuerId}`, action: `/manage/issuers/${a.issuerId}/members`, status: 400 },
-      { viewer: 'owner', page: `/manage/issuers/${a.issuerId}/badges/new`, action: `/manage/issuers/${a.issuerId}/badges`, status: 400 },
+      { viewer: 'owner', page: `/manage/issuers/${a.issuerId}/badges/new`, action: `/manage/issuers/${a.issuerId}/badges`, button: 'Create badge', status: 400 },
       { viewer: 'owner', page: `/manage/badges/${a.badgeId}/edit`, action: `/manage/badges/${a.badgeId}`, status: 400 },
       { viewer: 'owner', page: `/manage/badges/${a.badgeId}/edit`, action: `/manage/badges/${a.badgeId}`, keep: true, fill: { 'alignments[0][targetUrl]': JAVASCRIPT_URL }, status: 400 },
       { viewer: 'owner', page: `/manage/badges/${a.badgeId}/award`, action: `/manage/badges/${a.badgeId}/award`, status: 400 },

@@ -4,7 +4,7 @@ import type { Issuer } from '../../repos/issuers.js';
 import type { Services } from '../../services/index.js';
 import { currentUser } from '../auth.js';
 import { formContext } from '../forms.js';
-import { badgeFormStart, designUploadOf } from './badge-starts.js';
+import { badgeFormStart, designChoices, designUploadOf, keepBadgeDraft } from './badge-starts.js';
 import { renderMarkdown } from '../../markdown.js';
 import { badgeClassFormInput, badgeClassFormValues, badgeClassValues, pageQuery } from './form-input.js';
 import { discardKeptImage, formImage } from './form-image.js';
@@ -14,11 +14,12 @@ const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>;
 export function badgeClassPages(services: Services) {
   const { badgeClasses, assertions, ctx } = services;
 
-  const formLocals = (issuer: Issuer, badge: BadgeClass | null) => ({
+  const formLocals = (req: Request, issuer: Issuer, badge: BadgeClass | null, chosenDesignId?: unknown) => ({
     title: badge ? `Edit ${badge.name}` : 'New badge',
     issuer,
     badge,
     locked: badge ? badgeClasses.isLocked(badge.id) : false,
+    designs: designChoices(services, req, issuer.id, chosenDesignId),
     // Targets of the frameworks a site admin loaded, offered by views/alignment-frameworks/picker.ejs.
     alignmentChoices: services.alignmentFrameworks.choices(),
     urls: ctx.urls,
@@ -27,12 +28,20 @@ export function badgeClassPages(services: Services) {
   return {
     newForm(req: Request, res: Response) {
       const issuer = res.locals.issuer as Issuer;
-      res.render('badge-classes/form', { ...formLocals(issuer, null), values: { alignments: [], ...badgeFormStart(services, req, issuer.id) } });
+      const values: Record<string, unknown> = { alignments: [], ...badgeFormStart(services, req, issuer.id) };
+      res.render('badge-classes/form', { ...formLocals(req, issuer, null, values.designId), values });
+    },
+
+    /** "Design an image for this badge": keeps what was typed, then opens the designer, which comes back here. */
+    designImage(req: Request, res: Response) {
+      const issuer = res.locals.issuer as Issuer;
+      keepBadgeDraft(req, issuer.id, badgeClassFormValues(body(req)));
+      res.redirect(303, `/designer?issuerId=${encodeURIComponent(issuer.id)}&for=badge`);
     },
 
     async create(req: Request, res: Response) {
       const issuer = res.locals.issuer as Issuer;
-      formContext(res, 'badge-classes/form', formLocals(issuer, null), badgeClassFormValues(body(req)));
+      formContext(res, 'badge-classes/form', formLocals(req, issuer, null, body(req).designId), badgeClassFormValues(body(req)));
       const image = await formImage(services, req, res);
       const upload = image.upload ?? (await designUploadOf(services, req));
       const badge = await badgeClasses.create(issuer.id, currentUser(req).id, badgeClassFormInput(body(req)), upload);
@@ -44,16 +53,17 @@ export function badgeClassPages(services: Services) {
       res.render('badge-classes/manage', badgeManageLocals(services, req, res));
     },
 
-    editForm(_req: Request, res: Response) {
+    editForm(req: Request, res: Response) {
       const badge = res.locals.badge as BadgeClass;
-      res.render('badge-classes/form', { ...formLocals(res.locals.issuer as Issuer, badge), values: badgeClassValues(badge) });
+      res.render('badge-classes/form', { ...formLocals(req, res.locals.issuer as Issuer, badge), values: badgeClassValues(badge) });
     },
 
     async update(req: Request, res: Response) {
       const badge = res.locals.badge as BadgeClass;
-      formContext(res, 'badge-classes/form', formLocals(res.locals.issuer as Issuer, badge), badgeClassFormValues(body(req)));
+      formContext(res, 'badge-classes/form', formLocals(req, res.locals.issuer as Issuer, badge, body(req).designId), badgeClassFormValues(body(req)));
       const image = await formImage(services, req, res);
-      await badgeClasses.update(badge.id, currentUser(req).id, badgeClassFormInput(body(req)), image.upload);
+      const upload = image.upload ?? (await designUploadOf(services, req));
+      await badgeClasses.update(badge.id, currentUser(req).id, badgeClassFormInput(body(req)), upload);
       discardKeptImage(services, req, image.keptId);
       res.redirect(303, `/manage/badges/${badge.id}?notice=saved`);
     },

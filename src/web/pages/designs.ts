@@ -89,6 +89,7 @@ export function designPages(services: Services) {
       const values: Body = start
         ? { ...valuesOf(start), templateId: start.id, issuerId: str(req.query.issuerId) }
         : { ...DEFAULT_VALUES, issuerId: str(req.query.issuerId) };
+      if (req.query.for === 'badge') values.for = 'badge';
       await renderWithPreview(req, res, null, values, true);
     },
 
@@ -130,7 +131,9 @@ export function designPages(services: Services) {
       const issuerId = str(values.issuerId);
       if (!issuerId) throw new ValidationError({ issuerId: 'Choose the issuer this design belongs to.' });
       const design = await designs.create(issuerId, currentUser(req).id, values, designFormInput(values), uploadOf(req), 'image');
-      res.redirect(303, `/manage/designs/${design.id}`);
+      // Opened from a new badge form: back to it, with what was typed there and this design as its image.
+      if (values.for === 'badge') res.redirect(303, `/manage/issuers/${encodeURIComponent(issuerId)}/badges/new?draft=1&design=${design.id}`);
+      else res.redirect(303, `/manage/designs/${design.id}`);
     },
 
     list(req: Request, res: Response) {

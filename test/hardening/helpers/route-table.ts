@@ -106,6 +106,7 @@ export const COVERAGE: Record<string, Coverage> = {
   'POST /manage/issuers/:issuerId/members/:userId/remove': issuer,
   'GET /manage/issuers/:issuerId/badges/new': issuer,
   'POST /manage/issuers/:issuerId/badges': issuer,
+  'POST /manage/issuers/:issuerId/badges/design': issuer,
   'GET /manage/badges/:badgeId': issuer,
   'GET /manage/badges/:badgeId/edit': issuer,
   // A form's kept image (issue 19) belongs to the session that uploaded it; any other id, a token's included, is 404.
@@ -305,8 +306,9 @@ export const FOREIGN_BODIES: Record<string, ForeignBody> = {
   'POST /manage/issuers/:issuerId/members': none('names a person by email (accounts are site-wide), not an issuer’s object'),
   'POST /manage/issuers/:issuerId/members/:userId': pathIdsOnly,
   'POST /manage/issuers/:issuerId/members/:userId/remove': pathIdsOnly,
+  'POST /manage/issuers/:issuerId/badges/design': noIds,
   'POST /manage/issuers/:issuerId/badges': { kind: 'names', bodies: (a) => [{ designId: a.designId, name: 'Copied', description: 'Copied', criteriaNarrative: 'Copied' }] },
-  'POST /manage/badges/:badgeId': noIds,
+  'POST /manage/badges/:badgeId': { kind: 'names', bodies: (a) => [{ designId: a.designId, name: 'Copied', description: 'Copied', criteriaNarrative: 'Copied' }] },
   'POST /manage/badges/:badgeId/duplicate': pathIdsOnly,
   'POST /manage/badges/:badgeId/archive': pathIdsOnly,
   'POST /manage/badges/:badgeId/unarchive': pathIdsOnly,
