@@ -11,9 +11,9 @@ export const isApiRequest = (req: Request) => req.path.startsWith('/api/');
 function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
   if (err instanceof MulterError) {
-    return err.code === 'LIMIT_FILE_SIZE'
-      ? new AppError(413, 'too_large', 'The file is too large: at most 5 MB.')
-      : new AppError(400, 'bad_upload', 'The upload could not be read. Choose one image file and try again.');
+    if (err.code === 'LIMIT_FILE_SIZE') return new AppError(413, 'too_large', 'The file is too large: at most 5 MB.');
+    if (err.code === 'LIMIT_FIELD_VALUE') return new AppError(413, 'too_large', 'A field of the form is too long: at most 100,000 characters each. Nothing was saved.');
+    return new AppError(400, 'bad_upload', 'The upload could not be read. Choose one image file and try again.');
   }
   const type = (err as { type?: string } | null)?.type;
   if (type === 'entity.parse.failed') return new AppError(400, 'malformed_json', 'The request body is not valid JSON.');

@@ -28,6 +28,22 @@ describe('forms', () => {
   });
   afterAll(() => t.close());
 
+  it('answers a text field too long for a form with an HTML page saying so, saving nothing', async () => {
+    const before = tableCount(t.db, 'badge_classes');
+    const csrf = await csrfFrom(owner.agent, `/manage/issuers/${issuer.id}/badges/new`);
+    const res = await owner.agent
+      .post(`/manage/issuers/${issuer.id}/badges`)
+      .set('Accept', 'text/html')
+      .field('_csrf', csrf)
+      .field('name', 'Long')
+      .field('description', 'x'.repeat(200_000));
+    expect(res.status).toBe(413);
+    expect(res.headers['content-type']).toContain('text/html');
+    expect(res.text).toContain('A field of the form is too long');
+    expect(res.text).not.toMatch(/at \S+\.(?:ts|js):\d+/);
+    expect(tableCount(t.db, 'badge_classes')).toBe(before);
+  });
+
   it('marks every field labelled "(required)" with the required attribute', async () => {
     const pages = ['/manage/issuers/new', `/manage/issuers/${issuer.id}/badges/new`, '/account', `/manage/issuers/${issuer.id}`, `/manage/badges/${badge.id}/award`, `/manage/badges/${badge.id}/award/bulk`];
     let checked = 0;
