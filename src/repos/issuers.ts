@@ -93,6 +93,13 @@ export function issuersRepo(db: Db) {
   const ownerCount = db.prepare<[string], { n: number }>(
     "SELECT count(*) AS n FROM issuer_members WHERE issuer_id = ? AND role = 'owner'",
   );
+  // The issuer page's summary line: its badges (archived ones too, deleted ones not) and its awards.
+  const counts = db.prepare<{ id: string }, { badges: number; awards: number; revoked: number }>(
+    `SELECT
+       (SELECT count(*) FROM badge_classes WHERE issuer_id = @id AND deleted_at IS NULL) AS badges,
+       (SELECT count(*) FROM assertions WHERE issuer_id = @id) AS awards,
+       (SELECT count(*) FROM assertions WHERE issuer_id = @id AND revoked_at IS NOT NULL) AS revoked`,
+  );
   // The dashboard's checklist: the user's first issuer (one they may add badges to, if any), first badge, any award.
   const firstSteps = db.prepare<{ userId: string }, { issuer_id: string | null; badge_id: string | null; has_award: number }>(
     `SELECT
@@ -104,6 +111,7 @@ export function issuersRepo(db: Db) {
   );
 
   return {
+    counts: (id: string) => counts.get({ id })!,
     firstSteps: (userId: string) => {
       const row = firstSteps.get({ userId })!;
       return { issuerId: row.issuer_id, badgeId: row.badge_id, hasAward: row.has_award === 1 };

@@ -47,6 +47,8 @@ export function issuersService(ctx: ServiceContext, keys: KeysService = keysServ
     listForUser: (userId: string, page: PageQuery) => repos.issuers.listForUser(userId, page),
     /** Where a new facilitator stands: an issuer, a badge, an award (the dashboard ticks them off). */
     firstSteps: (userId: string) => repos.issuers.firstSteps(userId),
+    /** How many badges and awards the issuer has (its page's summary line). */
+    counts: (issuerId: string) => repos.issuers.counts(issuerId),
     members: (issuerId: string) => repos.issuers.members(issuerId),
     image: (issuerId: string) => repos.issuers.imagePng(issuerId),
     profileJson: (issuer: Issuer) => {

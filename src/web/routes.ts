@@ -101,6 +101,7 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   router.get('/assertions/:assertionId', hosted.assertion);
   router.get('/assertions/:assertionId/baked.png', hosted.bakedPng);
   router.get('/assertions/:assertionId/baked.svg', hosted.bakedSvg);
+  router.get('/assertions/:assertionId/assertion.json', hosted.assertionFile);
   // Open Badges 3.0: the same records as signed verifiable credentials, at their own ids.
   router.get('/issuers/:issuerId/ob3', ob3.issuerProfile);
   router.get('/issuers/:issuerId/ob3/keys/:keyId', ob3.verificationMethod);

@@ -38,7 +38,7 @@ describe('awarding in a real browser', () => {
     expect(await page.content()).not.toContain('ana@example.org');
     await snap('award-page');
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download PNG', exact: true }).click()]);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download badge (PNG)', exact: true }).click()]);
     const file = await download.path();
     const baked = JSON.parse(extractPng(fs.readFileSync(file))!);
     expect(baked.id).toBe(awardUrl);

@@ -27,6 +27,7 @@ const NOT_PAGES: Record<string, string> = {
   'GET /badges/:badgeId/image.svg': 'sanitised SVG image (served sandboxed)',
   'GET /assertions/:assertionId/baked.png': 'PNG download',
   'GET /assertions/:assertionId/baked.svg': 'SVG download',
+  'GET /assertions/:assertionId/assertion.json': 'JSON download',
   'GET /credentials/:assertionId/credential.json': 'credential download',
   'GET /credentials/:assertionId/baked.png': 'PNG download',
   'GET /credentials/:assertionId/baked.svg': 'SVG download',

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countOf } from '../../src/web/plural.js';
-import { apiToken, givenBadge, signedUpAgent, startKiln, type Agent, type TestKiln } from '../helpers/app.js';
+import { apiToken, dataUri, givenBadge, pngImage, signedUpAgent, startKiln, type Agent, type TestKiln } from '../helpers/app.js';
 
 // Issue 19: plurals right ("1 badge", "2 awards"); breadcrumbs complete on issuer and badge pages.
 describe('counts and breadcrumbs', () => {
@@ -33,13 +33,13 @@ describe('counts and breadcrumbs', () => {
   it('says "1 award", then "2 awards, 1 revoked" on the badge page, never "award(s)"', async () => {
     const first = await award('one@example.org');
     let page = (await owner.agent.get(`/manage/badges/${badge.id}`)).text;
-    expect(page).toContain('1 award ·');
+    expect(page).toContain('<p class="muted">1 award</p>');
     expect(page).not.toContain('award(s)');
     await award('two@example.org');
     const revoked = await request(t.server).post(`/api/v1/assertions/${first.body.id}/revoke`).set('Authorization', `Bearer ${token}`).send({ reason: 'Mistake' });
     expect(revoked.status).toBe(200);
     page = (await owner.agent.get(`/manage/badges/${badge.id}`)).text;
-    expect(page).toContain('2 awards, 1 revoked ·');
+    expect(page).toContain('<p class="muted">2 awards, 1 revoked</p>');
   });
 
   const crumbsOf = (html: string) => {
@@ -70,5 +70,58 @@ describe('counts and breadcrumbs', () => {
       expect(crumbs!.current, path).toBe(current);
       for (const link of crumbs!.links) expect((await owner.agent.get(link.href)).status, `${path} → ${link.href}`).toBe(200);
     }
+  });
+
+  it('counts badges, awards and members on the issuer page: "1 badge · 0 awards · 1 member", then "2 badges · 2 awards, 1 revoked"', async () => {
+    const own = await givenBadge(t, token);
+    const summary = async () => /<p class="muted summary-line">([^<]*)<\/p>/.exec((await owner.agent.get(`/manage/issuers/${own.issuer.id}`)).text)?.[1];
+    expect(await summary()).toBe('1 badge · 0 awards · 1 member');
+    const second = await request(t.server).post(`/api/v1/issuers/${own.issuer.id}/badges`).set('Authorization', `Bearer ${token}`)
+      .send({ name: 'Second badge', description: 'Another one.', image: dataUri(await pngImage()), criteria: { narrative: 'Do it.' } });
+    expect(second.status, JSON.stringify(second.body)).toBe(201);
+    const awards = await Promise.all(['a@example.org', 'b@example.org'].map((email) =>
+      request(t.server).post(`/api/v1/badges/${own.badge.id}/assertions`).set('Authorization', `Bearer ${token}`).send({ recipient: { email } })));
+    await request(t.server).post(`/api/v1/assertions/${awards[0]!.body.id}/revoke`).set('Authorization', `Bearer ${token}`).send({ reason: 'Mistake' });
+    expect(await summary()).toBe('2 badges · 2 awards, 1 revoked · 1 member');
+  });
+
+  /** The main content's primary buttons (class exactly "button") and its group headings, in order. */
+  const layoutOf = (html: string) => {
+    const main = html.slice(html.indexOf('<main'));
+    return {
+      primaries: [...main.matchAll(/<(?:a|button) class="button"[^>]*>([^<]*)</g)].map(([, text]) => text),
+      groups: [...main.matchAll(/<h2 id="group-[\w-]+">([^<]*)<\/h2>/g)].map(([, text]) => text),
+    };
+  };
+
+  it('gives the issuer page one primary action, "New badge", and the rest in labelled groups, keeping every link', async () => {
+    const own = await givenBadge(t, token);
+    const html = (await owner.agent.get(`/manage/issuers/${own.issuer.id}`)).text;
+    expect(layoutOf(html)).toEqual({ primaries: ['New badge'], groups: ['Awarding', 'Designing', 'Endorsements', 'Settings', 'Sharing'] });
+    for (const tail of ['badges/new', 'edit', 'certificate', 'awards', 'sessions', 'designs', 'canvases', 'pathways', 'agreements', 'reviews']) {
+      const href = `/manage/issuers/${own.issuer.id}/${tail}`;
+      expect(html, href).toContain(`href="${href}"`);
+      expect((await owner.agent.get(href)).status, href).toBe(200);
+    }
+    expect(html).toContain(`href="${own.issuer.openBadgeId}">Public page</a>`);
+  });
+
+  it('gives the badge page one primary action, "Award this badge", with the danger zone last and each destructive action asking first', async () => {
+    const own = await givenBadge(t, token);
+    const path = `/manage/badges/${own.badge.id}`;
+    let html = (await owner.agent.get(path)).text;
+    expect(layoutOf(html)).toEqual({ primaries: ['Award this badge'], groups: ['Awarding', 'Settings', 'Sharing', 'Danger zone'] });
+    for (const tail of ['award', 'award/bulk', 'sessions/new', 'edit', 'email', 'quality']) expect((await owner.agent.get(`${path}/${tail}`)).status, tail).toBe(200);
+    const danger = html.slice(html.indexOf('id="group-danger"'), html.indexOf('<section aria-labelledby="awards-h">'));
+    expect(danger).toMatch(/action="[^"]*\/archive" class="inline-form" data-confirm="Archive this badge\?/);
+    expect(danger).toMatch(/action="[^"]*\/delete" class="inline-form" data-confirm="Delete this badge\? This cannot be undone\."/);
+    expect(html.slice(0, html.indexOf('id="group-danger"'))).not.toMatch(/\/(archive|delete)"/);
+
+    // Archived, the primary action is to bring it back, and awarding is gone.
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+    expect((await owner.agent.post(`${path}/archive`).type('form').send({ _csrf: csrf })).status).toBe(303);
+    html = (await owner.agent.get(path)).text;
+    expect(layoutOf(html)).toEqual({ primaries: ['Unarchive'], groups: ['Settings', 'Sharing', 'Danger zone'] });
+    expect(html).not.toContain(`href="${path}/award"`);
   });
 });

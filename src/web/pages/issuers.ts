@@ -25,6 +25,7 @@ export function issuerPages(services: Services) {
       query,
       showArchived: req.query.archived === '1',
       members: issuers.members(issuer.id),
+      counts: issuers.counts(issuer.id),
       urls: ctx.urls,
       memberValues: {},
       memberErrors: {},

@@ -7,6 +7,9 @@ import { documentVariant } from '../negotiate.js';
 import { publicResolvers } from './resolve.js';
 import { publicCors, sendPublic, wantsHtml } from './send.js';
 import { recognitionOf } from './endorsements.js';
+import { linkedInAddToProfile, shareLinksOf } from './share-links.js';
+import { publicRecipientLabel } from '../recipient-label.js';
+import { hasMailbox } from '../../services/mail.js';
 
 export function publicDocuments(services: Services, cache: PublicCache) {
   const { issuers, badgeClasses, ctx } = services;
@@ -68,9 +71,12 @@ export function publicDocuments(services: Services, cache: PublicCache) {
         status: services.assertions.statusOf(assertion),
         criteriaHtml: renderMarkdown(badge.criteriaNarrative),
         narrativeHtml: renderMarkdown(assertion.narrative),
+        recipient: publicRecipientLabel(assertion.recipientName, assertion.recipientEmail),
         linkedInUrl: linkedInAddToProfile(assertion, badge.name, issuer.name, ctx.urls.assertion(assertion.id)),
+        shareLinks: shareLinksOf(badge.name, issuer.name, ctx.urls.assertion(assertion.id)),
+        // The holder's printable certificate sits behind the learner sign-in, which needs a mailbox to send the link to.
+        certificateUrl: hasMailbox(assertion.recipientEmail) ? `/learner/awards/${assertion.id}/certificate` : null,
         urls: ctx.urls,
-        print: req.query.print === '1',
       });
     },
 
@@ -82,6 +88,11 @@ export function publicDocuments(services: Services, cache: PublicCache) {
       sendPublic(req, res, cache, resolve.bakedSvg(String(req.params.assertionId)));
     },
 
+    /** "Open Badges 2.0 data (.json)": the hosted assertion as a file, whatever the browser asks for. */
+    assertionFile(req: Request, res: Response) {
+      sendPublic(req, res, cache, resolve.assertionFile(String(req.params.assertionId)));
+    },
+
     badgeImage(req: Request, res: Response) {
       sendPublic(req, res, cache, resolve.badgeImage(String(req.params.badgeId)));
     },
@@ -90,29 +101,4 @@ export function publicDocuments(services: Services, cache: PublicCache) {
       sendPublic(req, res, cache, resolve.badgeImageSvg(String(req.params.badgeId)));
     },
   };
-}
-
-/** LinkedIn's add-to-profile link for a certification (name, organisation, issue and expiry month, URL and id). */
-export function linkedInAddToProfile(
-  assertion: { id: string; issuedOn: string; expires: string | null },
-  badgeName: string,
-  issuerName: string,
-  certUrl: string,
-): string {
-  const issued = new Date(assertion.issuedOn);
-  const params = new URLSearchParams({
-    startTask: 'CERTIFICATION_NAME',
-    name: badgeName,
-    organizationName: issuerName,
-    issueYear: String(issued.getUTCFullYear()),
-    issueMonth: String(issued.getUTCMonth() + 1),
-    certUrl,
-    certId: assertion.id,
-  });
-  if (assertion.expires) {
-    const expires = new Date(assertion.expires);
-    params.set('expirationYear', String(expires.getUTCFullYear()));
-    params.set('expirationMonth', String(expires.getUTCMonth() + 1));
-  }
-  return `https://www.linkedin.com/profile/add?${params.toString()}`;
 }

@@ -16,6 +16,7 @@ const ROUTES: Array<{ pattern: RegExp; negotiated: boolean; resolve: Resolve }> 
   { pattern: route(`/assertions/${ID}`), negotiated: true, resolve: (r, [id], v) => r.assertion(id!, v) },
   { pattern: route(`/assertions/${ID}/baked.png`), negotiated: false, resolve: (r, [id]) => r.bakedPng(id!) },
   { pattern: route(`/assertions/${ID}/baked.svg`), negotiated: false, resolve: (r, [id]) => r.bakedSvg(id!) },
+  { pattern: route(`/assertions/${ID}/assertion.json`), negotiated: false, resolve: (r, [id]) => r.assertionFile(id!) },
   { pattern: route(`/badges/${ID}`), negotiated: true, resolve: (r, [id], v) => r.badgeClass(id!, v) },
   { pattern: route(`/badges/${ID}/image`), negotiated: false, resolve: (r, [id]) => r.badgeImage(id!) },
   { pattern: route(`/badges/${ID}/image.svg`), negotiated: false, resolve: (r, [id]) => r.badgeImageSvg(id!) },

@@ -1,7 +1,7 @@
 import { AppError, notFound } from '../../errors.js';
 import type { Assertion } from '../../repos/assertions.js';
 import type { Services } from '../../services/index.js';
-import type { DocumentVariant } from '../negotiate.js';
+import { contentTypeOf, type DocumentVariant } from '../negotiate.js';
 import { documentResponse, fileResponse, type PublicResponse } from './send.js';
 
 // A sanitised SVG is still served as a sandboxed document, in case a browser opens it directly.
@@ -99,6 +99,13 @@ export function publicResolvers(services: Services) {
     bakedPng(id: string): PublicResponse {
       const assertion = requireLiveAward(id);
       return fileResponse(assertions.bakedPng(assertion), 'image/png', awardTags(assertion), attachment(`${downloadName(assertion.id)}.png`));
+    },
+
+    /** The hosted assertion's bytes as a download (the award page's "Open Badges 2.0 data"); 410 once revoked. */
+    assertionFile(id: string): PublicResponse {
+      const assertion = requireLiveAward(id);
+      const json = Buffer.from(JSON.stringify(assertions.documentOf(assertion)));
+      return fileResponse(json, contentTypeOf('ld'), awardTags(assertion), attachment(`${downloadName(assertion.id)}.json`));
     },
 
     bakedSvg(id: string): PublicResponse {

@@ -67,6 +67,7 @@ export const COVERAGE: Record<string, Coverage> = {
   'GET /assertions/:assertionId': hosted('Assertion and award page'),
   'GET /assertions/:assertionId/baked.png': hosted('baked PNG'),
   'GET /assertions/:assertionId/baked.svg': hosted('baked SVG'),
+  'GET /assertions/:assertionId/assertion.json': hosted('Assertion as a download'),
   'GET /issuers/:issuerId/ob3': ob3('issuer profile'),
   'GET /issuers/:issuerId/ob3/keys/:keyId': { ...ob3('verification method (Multikey)'), params: { keyId: 'ob3KeyId' } },
   'GET /issuers/:issuerId/status/revocation': ob3('status list'),
