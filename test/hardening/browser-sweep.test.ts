@@ -33,6 +33,8 @@ const NOT_PAGES: Record<string, string> = {
   'GET /manage/badges/:badgeId/award/bulk/:batchId/result.csv': 'CSV download',
   'GET /manage/badges/:badgeId/award/bulk/:batchId/to-fix.csv': 'CSV download of the refused lines',
   'GET /manage/badges/:badgeId/award/bulk/template.csv': 'CSV template download',
+  'GET /manage/issuers/:issuerId/awards.csv': 'CSV export of every award of the issuer',
+  'GET /manage/badges/:badgeId/awards.csv': 'CSV export of every award of the badge',
   'GET /manage/kept-uploads/:keptId/image.png': 'PNG preview of an upload kept across a form error',
   'GET /manage/sessions/:sessionId/roster.json': 'JSON polled by roster.js',
   'GET /designer/icons': 'JSON for the icon picker',
