@@ -61,11 +61,13 @@ export interface Chart {
   points: ChartPoint[];
 }
 
+// Column charts span a wide card; row charts sit in half a card, so a narrower drawing keeps their text readable.
 const WIDTH = 720;
+const ROW_WIDTH = 400;
 const COLUMN_HEIGHT = 240;
-const MARGIN = { top: 12, right: 8, bottom: 36, left: 44 };
+const MARGIN = { top: 16, right: 8, bottom: 40, left: 56 };
 const ROW_HEIGHT = 48;
-const ROW_LABEL_LENGTH = 56;
+const ROW_LABEL_LENGTH = 44;
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
@@ -100,10 +102,10 @@ export function barChart(input: ChartInput): Chart {
     points: input.points,
   };
   if (input.layout === 'rows') {
-    const barSpace = WIDTH - 72;
+    const barSpace = ROW_WIDTH - 64;
     return {
       ...base,
-      width: WIDTH,
+      width: ROW_WIDTH,
       height: Math.max(1, input.points.length) * ROW_HEIGHT,
       gridlines: [],
       rowLabels: input.points.map((p, i) => ({ x: 0, y: i * ROW_HEIGHT + 16, text: shorten(p.label, ROW_LABEL_LENGTH) })),
@@ -142,7 +144,7 @@ export function barChart(input: ChartInput): Chart {
         value: p.value,
         label: p.label,
         textX: x,
-        textY: COLUMN_HEIGHT - MARGIN.bottom + 22,
+        textY: COLUMN_HEIGHT - MARGIN.bottom + 26,
         axisLabel: p.axisLabel ?? null,
       };
     }),

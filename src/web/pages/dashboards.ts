@@ -15,7 +15,7 @@ export function dashboardPages(services: Services) {
     /** The issuer's numbers at a glance: awards over the year and per badge, sessions, emails, claims waiting. */
     issuer(_req: Request, res: Response) {
       const issuer = res.locals.issuer as Issuer;
-      const { dateOf } = res.locals as unknown as DateWriters;
+      const { dateOf, monthOf } = res.locals as unknown as DateWriters;
       const data = dashboards.forIssuer(issuer.id, (res.locals.timeZone as string | null | undefined) ?? null);
       const weeks = data.weeks;
       const charts = {
@@ -25,7 +25,7 @@ export function dashboardPages(services: Services) {
           columns: ['Week of', 'Awards'],
           layout: 'columns',
           summaryPrefix: 'the week of ',
-          points: weeks.map((w, i) => ({ label: dateOf(w.start), value: w.count, ...(i % AXIS_LABEL_EVERY === 0 ? { axisLabel: dateOf(w.start) } : {}) })),
+          points: weeks.map((w, i) => ({ label: dateOf(w.start), value: w.count, ...(i % AXIS_LABEL_EVERY === 0 ? { axisLabel: monthOf(w.start) } : {}) })),
         }),
         perBadge: barChart({
           title: data.moreBadges ? `Awards per badge (the ${data.badges.length} with the most)` : 'Awards per badge',
