@@ -268,6 +268,7 @@ describe('every page in Chromium, with stored-XSS payloads in every field', () =
     await visit('owner', `/manage/badges/${a.capstoneBadgeId}`, 'capstone badge, managed');
     await visit('owner', `/manage/badges/${a.badgeId}?status=revoked`, 'award list filtered');
     await visit('owner', `/manage/issuers/${a.issuerId}?archived=1&q=Badge`, 'issuer page searched');
+    await visit('owner', `/manage/issuers/${a.issuerId}/search?q=e`, 'issuer search with badges and awards found');
     await visit('owner', `/manage/issuers/${a.issuerId}/badges/new?fromCanvas=${a.canvasId}&design=${a.designId}`, 'new badge from a canvas and a design');
     await visit('owner', `/admin/outbox/${w.t.db.prepare("SELECT id FROM outbox WHERE kind = 'sign_in' LIMIT 1").pluck().get() as string}`, 'sign-in email in the outbox');
     await visit('owner', `/manage/badges/${crypto.randomUUID()}`, 'unknown badge, managed', [404]);
