@@ -27,7 +27,7 @@ import { SqliteSessionStore } from './web/session-store.js';
 import { redactUrl } from './redact-url.js';
 import { countOf } from './web/plural.js';
 import { recipientLabel } from './web/recipient-label.js';
-import { dateOf, dateTimeOf, datesIn, timeOf } from './web/dates.js';
+import { dateOf, dateTimeOf, datesIn, monthOf, timeOf } from './web/dates.js';
 
 export interface AppDeps {
   db: Db;
@@ -79,6 +79,7 @@ export function createApp(deps: AppDeps): Kiln {
   app.locals.dateOf = dateOf;
   app.locals.dateTimeOf = dateTimeOf;
   app.locals.timeOf = timeOf;
+  app.locals.monthOf = monthOf;
 
   app.use(
     pinoHttp({

@@ -108,6 +108,16 @@ export function assertionsRepo(db: Db) {
   const countForBadge = db.prepare<[string], { total: number; unrevoked: number }>(
     'SELECT count(*) AS total, coalesce(sum(revoked_at IS NULL), 0) AS unrevoked FROM assertions WHERE badge_class_id = ?',
   );
+  // Weeks start on Monday in the reader's zone, given as a fixed offset ('+60 minutes'); issued_on is UTC.
+  const perWeek = db.prepare<{ issuerId: string; since: string; offset: string }, { week: string; n: number }>(
+    `SELECT date(issued_on, @offset, '-6 days', 'weekday 1') AS week, count(*) AS n FROM assertions
+     WHERE issuer_id = @issuerId AND issued_on >= @since GROUP BY week ORDER BY week`,
+  );
+  const perBadge = db.prepare<[string, number], { id: string; name: string; total: number; unrevoked: number }>(
+    `SELECT b.id, b.name, count(*) AS total, coalesce(sum(a.revoked_at IS NULL), 0) AS unrevoked
+     FROM assertions a JOIN badge_classes b ON b.id = a.badge_class_id
+     WHERE a.issuer_id = ? GROUP BY b.id ORDER BY total DESC, b.name, b.id LIMIT ?`,
+  );
   const revokedForIssuer = db.prepare<[string], { id: string; revocation_reason: string | null }>(
     'SELECT id, revocation_reason FROM assertions WHERE issuer_id = ? AND revoked_at IS NOT NULL ORDER BY revoked_at, id',
   );
@@ -132,6 +142,13 @@ export function assertionsRepo(db: Db) {
       toPage(forIssuer.all({ issuerId, ...listParams(filter) }), filter.limit, toListItem),
     revoke: (id: string, reason: string, at: string) => revoke.run(at, reason, id).changes > 0,
     countForBadge: (badgeClassId: string) => countForBadge.get(badgeClassId)!,
+    /** Awards issued since `since` (UTC), counted per week starting Monday at `offsetMinutes` from UTC; empty weeks absent. */
+    countPerWeek: (issuerId: string, since: string, offsetMinutes: number) =>
+      perWeek
+        .all({ issuerId, since, offset: `${offsetMinutes < 0 ? '-' : '+'}${Math.abs(offsetMinutes)} minutes` })
+        .map((r) => ({ week: r.week, count: r.n })),
+    /** The issuer's badges with the most awards first (revoked ones counted in total), at most `limit`. */
+    countPerBadge: (issuerId: string, limit: number) => perBadge.all(issuerId, limit),
     revokedForIssuer: (issuerId: string) =>
       revokedForIssuer.all(issuerId).map((r) => ({ id: r.id, revocationReason: r.revocation_reason })),
   };

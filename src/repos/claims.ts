@@ -105,6 +105,14 @@ export function claimsRepo(db: Db) {
      WHERE s.issuer_id = ? AND ${wallWhere} ORDER BY c.decided_at DESC, c.id DESC LIMIT 500`,
   );
   const forAssertion = db.prepare<[string], ClaimRow>('SELECT * FROM claims WHERE assertion_id = ?');
+  const pendingForIssuer = db.prepare<[string, number], ClaimRow & { session_title: string; badge_name: string }>(
+    `SELECT c.*, s.title AS session_title, b.name AS badge_name FROM claims c
+     JOIN workshop_sessions s ON s.id = c.session_id JOIN badge_classes b ON b.id = s.badge_class_id
+     WHERE s.issuer_id = ? AND c.status = 'pending' ORDER BY c.created_at, c.id LIMIT ?`,
+  );
+  const pendingCountForIssuer = db.prepare<[string], { n: number }>(
+    `SELECT count(*) AS n FROM claims c JOIN workshop_sessions s ON s.id = c.session_id WHERE s.issuer_id = ? AND c.status = 'pending'`,
+  );
 
   return {
     insert: (c: Pick<Claim, 'id' | 'sessionId' | 'name' | 'email' | 'wallConsent' | 'linkHash' | 'createdAt'>) =>
@@ -129,5 +137,10 @@ export function claimsRepo(db: Db) {
     setWallHidden: (id: string, hidden: boolean) => setHidden.run(hidden ? 1 : 0, id),
     sessionWall: (sessionId: string) => sessionWall.all(sessionId).map(toWall),
     issuerWall: (issuerId: string) => issuerWall.all(issuerId).map(toWall),
+    /** Claims waiting for a facilitator's approval in any of the issuer's sessions: the oldest `limit`, and how many in all. */
+    pendingForIssuer: (issuerId: string, limit: number) => ({
+      total: pendingCountForIssuer.get(issuerId)!.n,
+      items: pendingForIssuer.all(issuerId, limit).map((r) => ({ ...toClaim(r), sessionTitle: r.session_title, badgeName: r.badge_name })),
+    }),
   };
 }

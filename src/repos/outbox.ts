@@ -97,6 +97,17 @@ export function outboxRepo(db: Db) {
      ORDER BY created_at DESC, id DESC LIMIT @limit`,
   );
   const counts = db.prepare<[], { status: OutboxStatus; n: number }>('SELECT status, count(*) AS n FROM outbox GROUP BY status');
+  const countsForIssuer = db.prepare<[string], { status: OutboxStatus; n: number }>(
+    `SELECT o.status, count(*) AS n FROM outbox o JOIN assertions a ON a.id = o.assertion_id WHERE a.issuer_id = ? GROUP BY o.status`,
+  );
+  // A failure still to act on: the award stands and no later email for it was queued (a resend supersedes it).
+  const unresolvedFailures = `FROM outbox o JOIN assertions a ON a.id = o.assertion_id JOIN badge_classes b ON b.id = a.badge_class_id
+     WHERE a.issuer_id = @issuerId AND o.status = 'failed' AND a.revoked_at IS NULL
+       AND NOT EXISTS (SELECT 1 FROM outbox later WHERE later.assertion_id = o.assertion_id AND (later.created_at, later.rowid) > (o.created_at, o.rowid))`;
+  const failuresForIssuer = db.prepare<{ issuerId: string; limit: number }, OutboxRow & { badge_name: string }>(
+    `SELECT o.*, b.name AS badge_name ${unresolvedFailures} ORDER BY o.created_at DESC, o.id DESC LIMIT @limit`,
+  );
+  const failureCountForIssuer = db.prepare<{ issuerId: string }, { n: number }>(`SELECT count(*) AS n ${unresolvedFailures}`);
   const nextAttempt = db.prepare<[], { at: string | null }>("SELECT min(next_attempt_at) AS at FROM outbox WHERE status = 'queued'");
 
   return {
@@ -132,5 +143,13 @@ export function outboxRepo(db: Db) {
       toPage(list.all({ ...cursorParams(page.cursor), limit: page.limit + 1, status: page.status ?? '' }), page.limit, toMessage),
     counts: () => Object.fromEntries(counts.all().map((r) => [r.status, r.n])) as Partial<Record<OutboxStatus, number>>,
     nextAttemptAt: () => nextAttempt.get()?.at ?? null,
+    /** Award emails of one issuer's awards, per status. */
+    countsForIssuer: (issuerId: string) =>
+      Object.fromEntries(countsForIssuer.all(issuerId).map((r) => [r.status, r.n])) as Partial<Record<OutboxStatus, number>>,
+    /** Failed award emails nobody has resent yet, of awards that stand: the newest `limit` and how many in all. */
+    unresolvedFailuresForIssuer: (issuerId: string, limit: number) => ({
+      total: failureCountForIssuer.get({ issuerId })!.n,
+      items: failuresForIssuer.all({ issuerId, limit }).map((r) => ({ ...toMessage(r), badgeName: r.badge_name })),
+    }),
   };
 }

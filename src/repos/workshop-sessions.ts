@@ -21,6 +21,7 @@ export interface WorkshopSessionListItem extends WorkshopSession {
   badgeName: string;
   claimCount: number;
   pendingCount: number;
+  approvedCount: number;
 }
 
 interface SessionRow {
@@ -40,6 +41,7 @@ interface SessionRow {
   badge_name?: string;
   claim_count?: number;
   pending_count?: number;
+  approved_count?: number;
 }
 
 const toSession = (r: SessionRow): WorkshopSession => ({
@@ -63,6 +65,7 @@ const toListItem = (r: SessionRow): WorkshopSessionListItem => ({
   badgeName: r.badge_name ?? '',
   claimCount: r.claim_count ?? 0,
   pendingCount: r.pending_count ?? 0,
+  approvedCount: r.approved_count ?? 0,
 });
 
 export function workshopSessionsRepo(db: Db) {
@@ -76,7 +79,8 @@ export function workshopSessionsRepo(db: Db) {
   const forIssuer = db.prepare<{ issuerId: string; badgeId: string; cursorAt: string; cursorId: string; limit: number }, SessionRow>(
     `SELECT s.*, b.name AS badge_name,
        (SELECT count(*) FROM claims c WHERE c.session_id = s.id) AS claim_count,
-       (SELECT count(*) FROM claims c WHERE c.session_id = s.id AND c.status = 'pending') AS pending_count
+       (SELECT count(*) FROM claims c WHERE c.session_id = s.id AND c.status = 'pending') AS pending_count,
+       (SELECT count(*) FROM claims c WHERE c.session_id = s.id AND c.status = 'approved') AS approved_count
      FROM workshop_sessions s JOIN badge_classes b ON b.id = s.badge_class_id
      WHERE s.issuer_id = @issuerId AND (@badgeId = '' OR s.badge_class_id = @badgeId)
        AND (s.created_at, s.id) < (@cursorAt, @cursorId)

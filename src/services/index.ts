@@ -21,6 +21,8 @@ import { issuerAgreementsService } from './issuer-agreements.js';
 import { keptUploadsService } from './kept-uploads.js';
 import { preferencesService } from './preferences.js';
 import { certificatesService } from './certificates.js';
+import { dashboardsService } from './dashboards.js';
+import { awardExportsService } from './award-exports.js';
 
 export function createServices(ctx: ServiceContext) {
   const accounts = accountsService(ctx);
@@ -48,7 +50,9 @@ export function createServices(ctx: ServiceContext) {
   const keptUploads = keptUploadsService(ctx);
   const preferences = preferencesService(ctx);
   const certificates = certificatesService(ctx, issuers);
-  return { ctx, signedAssertions, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, corrections, workshops, learners, designs, canvases, keys, credentials, standards, endorsements, pathways, issuerAgreements, alignmentFrameworks, keptUploads, preferences, certificates };
+  const dashboards = dashboardsService(ctx);
+  const awardExports = awardExportsService(ctx);
+  return { ctx, signedAssertions, accounts, issuers, badgeClasses, assertions, mail, bulkAwards, corrections, workshops, learners, designs, canvases, keys, credentials, standards, endorsements, pathways, issuerAgreements, alignmentFrameworks, keptUploads, preferences, certificates, dashboards, awardExports };
 }
 
 export type Services = ReturnType<typeof createServices>;

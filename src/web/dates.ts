@@ -4,6 +4,7 @@ interface Formats {
   date: Intl.DateTimeFormat;
   dateTime: Intl.DateTimeFormat;
   time: Intl.DateTimeFormat;
+  month: Intl.DateTimeFormat;
 }
 
 // Zones are checked against Intl's own list before they get here, so this holds at most a few hundred entries.
@@ -16,6 +17,7 @@ function formatsFor(timeZone: string): Formats {
       date: new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone }),
       dateTime: new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' }),
       time: new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' }),
+      month: new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone }),
     };
     formatsByZone.set(timeZone, formats);
   }
@@ -34,6 +36,8 @@ export interface DateWriters {
   dateTimeOf(value: string): string;
   /** "16:40 UTC": for today's times, such as when a workshop session closes. */
   timeOf(value: string): string;
+  /** "Dec 2026": a chart's axis, where a full date does not fit. */
+  monthOf(value: string): string;
 }
 
 /** The date writers for one reader's zone (UTC when they have none). */
@@ -43,7 +47,8 @@ export function datesIn(timeZone: string | null): DateWriters {
     dateOf: (value) => format(value, formats.date),
     dateTimeOf: (value) => format(value, formats.dateTime),
     timeOf: (value) => format(value, formats.time),
+    monthOf: (value) => format(value, formats.month),
   };
 }
 
-export const { dateOf, dateTimeOf, timeOf } = datesIn(null);
+export const { dateOf, dateTimeOf, timeOf, monthOf } = datesIn(null);

@@ -42,6 +42,8 @@ import { workshopApi } from './api/workshops.js';
 import { certificatePages } from './pages/certificates.js';
 import { learnerPages, requireLearner } from './pages/learners.js';
 import { keptImagePages } from './pages/form-image.js';
+import { dashboardPages } from './pages/dashboards.js';
+import { awardExportPages } from './pages/award-exports.js';
 
 export interface RouteDeps {
   services: Services;
@@ -79,6 +81,8 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   const certificates = certificatePages(services);
   const learner = learnerPages(services);
   const keptImages = keptImagePages(services);
+  const dashboards = dashboardPages(services);
+  const awardCsv = awardExportPages(services);
   const signInLimit = rateLimit({ windowMs: 60_000, limit: 30, handler: accounts.tooManyAttempts });
   // Claims: every request at 120 a minute per address (a classroom shares one address), failed ones at 30.
   const claimLimit = rateLimit({ windowMs: 60_000, limit: 120, handler: accounts.tooManyAttempts });
@@ -135,6 +139,9 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   router.get('/manage/issuers/new', requireUser, issuers.newForm);
   router.post('/manage/issuers', requireUser, issuers.create);
   router.get('/manage/issuers/:issuerId', requireUser, requireIssuerRole('awarder'), issuers.show);
+  // The issuer's dashboard (charts with their tables) and one search over its badges and awards
+  router.get('/manage/issuers/:issuerId/dashboard', requireUser, requireIssuerRole('awarder'), dashboards.issuer);
+  router.get('/manage/issuers/:issuerId/search', requireUser, requireIssuerRole('awarder'), dashboards.search);
   router.get('/manage/issuers/:issuerId/edit', requireUser, requireIssuerRole('owner'), issuers.editForm);
   router.post('/manage/issuers/:issuerId', requireUser, requireIssuerRole('owner'), issuers.update);
   router.post('/manage/issuers/:issuerId/members', requireUser, requireIssuerRole('owner'), issuers.addMember);
@@ -161,6 +168,9 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   router.post('/manage/badges/:badgeId/award', requireUser, requireBadgeRole('awarder'), awards.award);
   router.post('/manage/badges/:badgeId/revoke', requireUser, requireBadgeRole('awarder'), awards.revokeSelected);
   router.get('/manage/issuers/:issuerId/awards', requireUser, requireIssuerRole('awarder'), awards.issuerAwards);
+  // Every award as CSV, for whoever may see the award lists
+  router.get('/manage/issuers/:issuerId/awards.csv', requireUser, requireIssuerRole('awarder'), awardCsv.issuerCsv);
+  router.get('/manage/badges/:badgeId/awards.csv', requireUser, requireBadgeRole('awarder'), awardCsv.badgeCsv);
   router.get('/manage/assertions/:assertionId', requireUser, awards.show);
   router.post('/manage/assertions/:assertionId/revoke', requireUser, awards.revoke);
 

@@ -34,6 +34,8 @@ const NOT_PAGES: Record<string, string> = {
   'GET /manage/badges/:badgeId/award/bulk/:batchId/result.csv': 'CSV download',
   'GET /manage/badges/:badgeId/award/bulk/:batchId/to-fix.csv': 'CSV download of the refused lines',
   'GET /manage/badges/:badgeId/award/bulk/template.csv': 'CSV template download',
+  'GET /manage/issuers/:issuerId/awards.csv': 'CSV export of every award of the issuer',
+  'GET /manage/badges/:badgeId/awards.csv': 'CSV export of every award of the badge',
   'GET /manage/kept-uploads/:keptId/image.png': 'PNG preview of an upload kept across a form error',
   'GET /manage/sessions/:sessionId/roster.json': 'JSON polled by roster.js',
   'GET /designer/icons': 'JSON for the icon picker',
@@ -267,6 +269,7 @@ describe('every page in Chromium, with stored-XSS payloads in every field', () =
     await visit('owner', `/manage/badges/${a.capstoneBadgeId}`, 'capstone badge, managed');
     await visit('owner', `/manage/badges/${a.badgeId}?status=revoked`, 'award list filtered');
     await visit('owner', `/manage/issuers/${a.issuerId}?archived=1&q=Badge`, 'issuer page searched');
+    await visit('owner', `/manage/issuers/${a.issuerId}/search?q=e`, 'issuer search with badges and awards found');
     await visit('owner', `/manage/issuers/${a.issuerId}/badges/new?fromCanvas=${a.canvasId}&design=${a.designId}`, 'new badge from a canvas and a design');
     await visit('owner', `/admin/outbox/${w.t.db.prepare("SELECT id FROM outbox WHERE kind = 'sign_in' LIMIT 1").pluck().get() as string}`, 'sign-in email in the outbox');
     await visit('owner', `/manage/badges/${crypto.randomUUID()}`, 'unknown badge, managed', [404]);

@@ -6,6 +6,7 @@ import { CSV_COLUMNS } from '../../services/bulk-awards.js';
 import type { Services } from '../../services/index.js';
 import { currentUser } from '../auth.js';
 import { formContext } from '../forms.js';
+import { sendCsv, slugOf } from '../csv-download.js';
 
 const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>;
 
@@ -82,11 +83,4 @@ export function bulkAwardPages(services: Services) {
       sendCsv(res, `awards-${slugOf(badge.name)}-${batch.id.slice(0, 8)}.csv`, bulkAwards.resultCsv(batch.id));
     },
   };
-}
-
-const slugOf = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'badge';
-
-/** A download spreadsheets open as UTF-8 (the BOM says so). */
-function sendCsv(res: Response, filename: string, csv: string) {
-  res.type('text/csv; charset=utf-8').set('Content-Disposition', `attachment; filename="${filename}"`).send(`\uFEFF${csv}`);
 }
