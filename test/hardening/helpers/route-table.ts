@@ -154,6 +154,7 @@ export const COVERAGE: Record<string, Coverage> = {
   'POST /claim/:code': claim('the code shown in the room is the key'),
   'GET /claimed/:token': claim('the private link (an unguessable token) is the key'),
   'GET /claimed/:token/certificate': claim('the private link (an unguessable token) is the key'),
+  'GET /claimed/:token/status.json': claim('the private link (an unguessable token) is the key; says only pending, approved or rejected'),
   'GET /manage/assertions/:assertionId/certificate': issuer,
   'GET /sessions/:sessionId/wall': { kind: 'public', reason: 'workshop wall: first names of learners who agreed, shown on a projector' },
   'GET /issuers/:issuerId/wall': { kind: 'public', reason: 'issuer wall, switched on by an editor' },
