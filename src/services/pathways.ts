@@ -193,6 +193,15 @@ export function pathwaysService(
     requirePathway,
     stepsOf,
     applyToExistingAwards,
+    /** What the pathway form offers as steps: the issuer's own badges, then those of each issuer that agreed. */
+    pickableBadges(issuerId: string): Array<{ badge: BadgeClass; issuerName: string | null }> {
+      const own = repos.badgeClasses.listForIssuer(issuerId, { limit: 200 }).items.map((badge) => ({ badge, issuerName: null }));
+      const granters = repos.issuerAgreements.listForIssuer(issuerId).filter((a) => a.status === 'accepted' && a.granteeIssuerId === issuerId);
+      const theirs = granters.flatMap((a) =>
+        repos.badgeClasses.listForIssuer(a.granterIssuerId, { limit: 200 }).items.map((badge) => ({ badge, issuerName: a.granterName as string | null })),
+      );
+      return [...own, ...theirs];
+    },
     findPublic: (id: string) => repos.pathways.findById(id),
     listForIssuer: (issuerId: string) => repos.pathways.listForIssuer(issuerId),
     completions: (pathwayId: string) => repos.pathways.completions(pathwayId),
