@@ -358,6 +358,9 @@ export const FOREIGN_BODIES: Record<string, ForeignBody> = {
       { name: 'Mine', badges: a.badgeId, ruleType: 'all' },
       { name: 'Mine', badges: `${b.badgeId}\n${a.componentBadgeId}`, ruleType: 'atLeast', ruleN: '1' },
       { name: 'Mine', badges: b.badgeId, ruleType: 'all', capstoneBadgeId: a.capstoneBadgeId },
+      // The same through the list of badges to tick (a hand-made request can tick any id)
+      { name: 'Mine', steps: a.badgeId, ruleType: 'all' },
+      { name: 'Mine', steps: [b.badgeId, a.componentBadgeId], [`order-${a.componentBadgeId}`]: '1', ruleType: 'atLeast', ruleN: '1' },
     ],
   },
   'POST /manage/pathways/:pathwayId/completions/:completionId/resolve': pathIdsOnly,
