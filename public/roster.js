@@ -36,6 +36,18 @@
     badge.className = `status status-claim-${claim.status}`;
     badge.textContent = claim.status;
     status.appendChild(badge);
+    if (claim.status === 'approved' && claim.assertionId) {
+      // The same link as the server's: the facilitator's page of the award.
+      const link = document.createElement('a');
+      link.href = `/manage/assertions/${encodeURIComponent(claim.assertionId)}`;
+      link.setAttribute('data-award-link', '');
+      link.textContent = 'Award';
+      const who = document.createElement('span');
+      who.className = 'visually-hidden';
+      who.textContent = ` to ${claim.name}`;
+      link.appendChild(who);
+      status.append(' ', link);
+    }
     tr.appendChild(status);
     tr.appendChild(cell(claim.wallConsent ? (claim.wallHidden ? 'hidden' : 'yes') : 'no'));
     return tr;

@@ -193,6 +193,15 @@ export function pathwaysService(
     requirePathway,
     stepsOf,
     applyToExistingAwards,
+    /** What the pathway form offers as steps: the issuer's own badges, then those of each issuer that agreed, by name. */
+    pickableBadges(issuerId: string): Array<{ badge: BadgeClass; issuerName: string | null }> {
+      const byName = (id: string) => repos.badgeClasses.listForIssuer(id, { limit: 200 }).items.sort((a, b) => a.name.localeCompare(b.name));
+      const granters = repos.issuerAgreements.listForIssuer(issuerId).filter((a) => a.status === 'accepted' && a.granteeIssuerId === issuerId);
+      return [
+        ...byName(issuerId).map((badge) => ({ badge, issuerName: null })),
+        ...granters.flatMap((a) => byName(a.granterIssuerId).map((badge) => ({ badge, issuerName: a.granterName as string | null }))),
+      ];
+    },
     findPublic: (id: string) => repos.pathways.findById(id),
     listForIssuer: (issuerId: string) => repos.pathways.listForIssuer(issuerId),
     completions: (pathwayId: string) => repos.pathways.completions(pathwayId),

@@ -116,11 +116,18 @@ export function workshopsService(ctx: ServiceContext, issuers: IssuersService, b
     return session && stateOf(session) === 'open' ? session : null;
   }
 
+  /**
+   * Whether learners claiming in this session are asked about a wall: only when their name could appear on one (the
+   * session's own wall, or the issuer's wall, which shows every session's consenting learners).
+   */
+  const asksWallConsent = (session: WorkshopSession) => session.wall || repos.workshopSessions.issuerWallEnabled(session.issuerId);
+
   return {
     stateOf,
     requireSession,
     findOpenByCode,
     displayCode,
+    asksWallConsent,
 
     create(badgeId: string, userId: string, raw: unknown): WorkshopSession {
       const { badge } = badgeClasses.requireBadge(badgeId, userId, 'awarder');
@@ -172,7 +179,9 @@ export function workshopsService(ctx: ServiceContext, issuers: IssuersService, b
         if (address && repos.claims.hasEmail(session.id, address)) {
           throw new ValidationError({ email: 'This email has already claimed the badge in this session.' });
         }
-        repos.claims.insert({ id, sessionId: session.id, name: input.name, email: address, wallConsent: input.wallConsent, linkHash: sha256(token), createdAt: now });
+        // A session without a wall never asked, so it stores no consent (a wall switched on later starts empty).
+        const wallConsent = input.wallConsent && asksWallConsent(session);
+        repos.claims.insert({ id, sessionId: session.id, name: input.name, email: address, wallConsent, linkHash: sha256(token), createdAt: now });
         const claim = repos.claims.findById(id)!;
         if (session.autoApprove && session.createdBy) approveClaims(session, session.createdBy, [claim]);
         return { claim: repos.claims.findById(id)!, token };

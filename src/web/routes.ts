@@ -212,6 +212,8 @@ export function buildRoutes({ services, cache, passport, config, verifier }: Rou
   router.get('/claim/:code', claimLimit, claimFailLimit, claims.form);
   router.post('/claim/:code', claimLimit, claimFailLimit, claims.claim);
   router.get('/claimed/:token', claimLimit, claimFailLimit, claims.status);
+  // Polled by claim-status.js while the learner waits: a room of learners shares one address, so only failures are limited
+  router.get('/claimed/:token/status.json', claimFailLimit, claims.statusJson);
   router.get('/claimed/:token/certificate', claimLimit, claimFailLimit, certificates.forClaim);
   router.get('/manage/assertions/:assertionId/certificate', requireUser, certificates.forAwarder);
   router.get('/sessions/:sessionId/wall', claims.sessionWall);

@@ -38,6 +38,7 @@ const NOT_PAGES: Record<string, string> = {
   'GET /manage/badges/:badgeId/awards.csv': 'CSV export of every award of the badge',
   'GET /manage/kept-uploads/:keptId/image.png': 'PNG preview of an upload kept across a form error',
   'GET /manage/sessions/:sessionId/roster.json': 'JSON polled by roster.js',
+  'GET /claimed/:token/status.json': 'JSON polled by claim-status.js',
   'GET /designer/icons': 'JSON for the icon picker',
   'GET /designer/icons/:name.svg': 'SVG icon',
   'GET /manage/designs/:designId/image.png': 'PNG image',

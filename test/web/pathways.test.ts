@@ -203,3 +203,117 @@ describe('pathways and capstones', () => {
     expect((await post('/api/v1/pathways', { name: 'x', issuerId, badgeIds: [components[0]], rule: { type: 'all' } }, otherToken)).status).toBe(404);
   });
 });
+
+describe('the pathway form', () => {
+  let t: TestKiln;
+  let owner: { agent: Agent; email: string };
+  let token: string;
+  let otherToken: string;
+  const post = (path: string, body: unknown, as = token) => request(t.server).post(path).set('Authorization', `Bearer ${as}`).send(body as object);
+
+  /** An issuer with three badges, a partner issuer that agreed (one badge) and a stranger that did not (one badge). */
+  async function givenBadges() {
+    const first = await givenBadge(t, token, { name: 'Teamwork' });
+    const issuerId = first.issuer.id as string;
+    const more = async (issuer: string, name: string, as = token) =>
+      (await post(`/api/v1/issuers/${issuer}/badges`, { name, description: 'A step.', image: dataUri(await pngImage()), criteria: { narrative: 'Do it.' } }, as)).body.id as string;
+    const communication = await more(issuerId, 'Communication');
+    const listening = await more(issuerId, 'Listening');
+    const partner = await givenBadge(t, otherToken, { name: 'First aid' });
+    const asked = await post(`/api/v1/issuers/${issuerId}/agreements`, { stepIssuerId: partner.issuer.id });
+    expect((await post(`/api/v1/agreements/${asked.body.id}/accept`, {}, otherToken)).status).toBe(200);
+    const stranger = await givenBadge(t, otherToken, { name: 'Knots' });
+    return { issuerId, teamwork: first.badge.id as string, communication, listening, firstAid: partner.badge.id as string, knots: stranger.badge.id as string };
+  }
+
+  const stepsOf = async (pathwayId: string) =>
+    ((await request(t.server).get(`/api/v1/pathways/${pathwayId}`).set('Authorization', `Bearer ${token}`)).body as { badgeIds: string[]; steps: Array<{ group: string | null }> });
+
+  beforeAll(async () => {
+    t = await startKiln();
+    owner = await signedUpAgent(t);
+    token = await apiToken(t, owner.email);
+    otherToken = await apiToken(t, (await signedUpAgent(t)).email);
+  });
+  afterAll(() => t.close());
+
+  it('lists the issuer’s badges and those of issuers that agreed to tick, and saves the ticked ones in the order of their numbers, then the badges typed by address', async () => {
+    const b = await givenBadges();
+    const form = await owner.agent.get(`/manage/issuers/${b.issuerId}/pathways/new`);
+    expect(form.status).toBe(200);
+    const ticks = [...form.text.matchAll(/name="steps" value="([^"]+)"/g)].map((m) => m[1]);
+    expect(ticks.sort()).toEqual([b.teamwork, b.communication, b.listening, b.firstAid].sort());
+    expect(form.text).toContain('First aid <span class="muted">· Riverside Youth Club</span>');
+    expect(form.text).toContain('<script src="/assets/pathway-steps.js" defer></script>');
+
+    const csrf = await csrfFrom(owner.agent, `/manage/issuers/${b.issuerId}/pathways/new`);
+    const res = await owner.agent
+      .post(`/manage/issuers/${b.issuerId}/pathways`)
+      .type('form')
+      .send({
+        _csrf: csrf,
+        name: 'Ordered',
+        steps: [b.teamwork, b.communication, b.listening],
+        [`order-${b.teamwork}`]: '2',
+        [`order-${b.communication}`]: '1',
+        [`order-${b.listening}`]: '',
+        [`group-${b.communication}`]: 'Core',
+        badges: `# Outside\n${t.baseUrl}/badges/${b.firstAid}`,
+        ruleType: 'all',
+      });
+    expect(res.status, res.text.slice(0, 300)).toBe(303);
+    expect(res.headers.location).toMatch(/^\/manage\/pathways\/[0-9a-f-]{36}\?notice=created$/);
+    const pathwayId = res.headers.location!.split('/').pop()!.split('?')[0]!;
+    const saved = await stepsOf(pathwayId);
+    // Numbered first, in number order; the unnumbered one after them; then the advanced field's lines.
+    expect(saved.badgeIds).toEqual([b.communication, b.teamwork, b.listening, b.firstAid]);
+    expect(saved.steps.map((s) => s.group)).toEqual(['Core', null, null, 'Outside']);
+    expect((await owner.agent.get(res.headers.location!)).text).toContain('Saved: the pathway is created.');
+  });
+
+  it('comes back with the ticks in their order, the groups and the typed addresses kept, and the steps’ messages at their head', async () => {
+    const b = await givenBadges();
+    const before = (t.db.prepare('SELECT count(*) FROM pathways').pluck().get() as number);
+    const csrf = await csrfFrom(owner.agent, `/manage/issuers/${b.issuerId}/pathways/new`);
+    const res = await owner.agent
+      .post(`/manage/issuers/${b.issuerId}/pathways`)
+      .type('form')
+      .send({
+        _csrf: csrf,
+        name: 'Kept',
+        steps: [b.teamwork, b.communication],
+        [`order-${b.teamwork}`]: '2',
+        [`order-${b.communication}`]: '1',
+        [`group-${b.teamwork}`]: 'Extra',
+        badges: `${b.communication}\nno-such-badge`,
+        ruleType: 'atLeast',
+        ruleN: '1',
+      });
+    expect(res.status).toBe(400);
+    expect(t.db.prepare('SELECT count(*) FROM pathways').pluck().get()).toBe(before);
+    const chosen = /<ol class="pathway-steps" data-chosen[^>]*>([\s\S]*?)<\/ol>/.exec(res.text)![1]!;
+    expect([...chosen.matchAll(/name="steps" value="([^"]+)" checked/g)].map((m) => m[1])).toEqual([b.communication, b.teamwork]);
+    expect(chosen).toContain(`name="order-${b.communication}" type="number" min="1" max="100" inputmode="numeric" value="1"`);
+    expect(chosen).toContain(`name="group-${b.teamwork}" type="text" maxlength="100" value="Extra"`);
+    const available = /<ul class="pathway-steps" id="available-list"[^>]*>([\s\S]*?)<\/ul>/.exec(res.text)![1]!;
+    expect(available).toContain(`value="${b.listening}"`);
+    expect(available).not.toContain(' checked');
+    // The typed lines are kept, the advanced field opened, and the steps' messages are shown with the steps.
+    expect(res.text).toContain(`<details class="pathway-advanced" open>`);
+    expect(res.text).toContain(`${b.communication}\nno-such-badge</textarea>`);
+    expect(res.text).toMatch(/id="steps-error">Communication is listed twice.\nNo badge on this Kiln has the id no-such-badge.<\/p>/);
+    expect(res.text).toContain('value="Kept"');
+  });
+
+  it('refuses a ticked badge of an issuer that did not agree, as a hand-made request would send it', async () => {
+    const b = await givenBadges();
+    const csrf = await csrfFrom(owner.agent, `/manage/issuers/${b.issuerId}/pathways/new`);
+    const res = await owner.agent
+      .post(`/manage/issuers/${b.issuerId}/pathways`)
+      .type('form')
+      .send({ _csrf: csrf, name: 'Sneaky', steps: [b.teamwork, b.knots], ruleType: 'all' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('Knots belongs to Riverside Youth Club, which has not agreed');
+    expect(t.db.prepare("SELECT count(*) FROM pathways WHERE name = 'Sneaky'").pluck().get()).toBe(0);
+  });
+});

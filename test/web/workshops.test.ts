@@ -33,10 +33,10 @@ describe('workshop sessions over HTTP', () => {
   });
   afterAll(() => t.close());
 
-  async function openSession(fields: Record<string, string> = {}) {
-    const csrf = await csrfFrom(owner.agent, `/manage/badges/${badge.id}/sessions/new`);
+  async function openSession(fields: Record<string, string> = {}, badgeId = badge.id) {
+    const csrf = await csrfFrom(owner.agent, `/manage/badges/${badgeId}/sessions/new`);
     const res = await owner.agent
-      .post(`/manage/badges/${badge.id}/sessions`)
+      .post(`/manage/badges/${badgeId}/sessions`)
       .type('form')
       .send({ _csrf: csrf, title: 'Saturday club', closesInMinutes: '180', notify: ['0', '1'], ...fields });
     expect(res.status, res.text.slice(0, 500)).toBe(303);
@@ -100,6 +100,97 @@ describe('workshop sessions over HTTP', () => {
     const csrf2 = await csrfFrom(owner.agent, `/manage/sessions/${sessionId}`);
     await owner.agent.post(`/manage/sessions/${sessionId}/claims/${mayaId}/wall`).type('form').send({ _csrf: csrf2, hidden: '1' });
     expect((await request(t.server).get(`/sessions/${sessionId}/wall`)).text).not.toContain('Maya');
+  });
+
+  it('asks for wall consent only where a wall could show the name, and stores none from a session without a wall', async () => {
+    // An issuer of its own: its issuer wall starts off.
+    const own = await givenBadge(t, token);
+    const consentOf = (sessionId: string) => t.db.prepare('SELECT wall_consent FROM claims WHERE session_id = ?').pluck().get(sessionId);
+
+    const noWall = await openSession({}, own.badge.id);
+    const form = await request(t.server).get(`/claim/${noWall.code}`);
+    expect(form.status).toBe(200);
+    expect(form.text).not.toContain('wallConsent');
+    expect(form.text).not.toMatch(/wall/i);
+    // A consent sent anyway (an old form, a hand-made request) is not kept.
+    expect((await claim(noWall.code, { name: 'Ana', noEmail: '1', wallConsent: '1' })).status).toBe(303);
+    expect(consentOf(noWall.sessionId)).toBe(0);
+    // Re-rendered with an error, the form still does not ask.
+    const invalid = await claim(noWall.code, { name: '', noEmail: '1', wallConsent: '1' });
+    expect(invalid.status).toBe(400);
+    expect(invalid.text).not.toContain('wallConsent');
+
+    const withWall = await openSession({ wall: '1' }, own.badge.id);
+    const wallForm = await request(t.server).get(`/claim/${withWall.code}`);
+    expect(wallForm.text).toContain('name="wallConsent"');
+    expect(wallForm.text).toContain('Show my first name and badge on the workshop wall');
+    expect((await claim(withWall.code, { name: 'Ben', noEmail: '1', wallConsent: '1' })).status).toBe(303);
+    expect(consentOf(withWall.sessionId)).toBe(1);
+
+    // The issuer's wall shows every session's consenting learners, so a session without its own wall asks once it is on.
+    const csrf = await csrfFrom(owner.agent, `/manage/issuers/${own.issuer.id}/sessions`);
+    await owner.agent.post(`/manage/issuers/${own.issuer.id}/wall`).type('form').send({ _csrf: csrf, enabled: '1' });
+    const issuerWall = await openSession({}, own.badge.id);
+    const issuerForm = await request(t.server).get(`/claim/${issuerWall.code}`);
+    expect(issuerForm.text).toContain('name="wallConsent"');
+    expect(issuerForm.text).toContain('Show my first name and badge on Riverside Youth Club’s wall of badges');
+    expect((await claim(issuerWall.code, { name: 'Cy', noEmail: '1', wallConsent: '1' })).status).toBe(303);
+    expect(consentOf(issuerWall.sessionId)).toBe(1);
+  });
+
+  it('links each approved row of the roster, and only those, to the facilitator’s page of the award', async () => {
+    const { sessionId, code } = await openSession();
+    await claim(code, { name: 'Dee Approved', noEmail: '1' });
+    await claim(code, { name: 'Eli Waiting', noEmail: '1' });
+    const [dee, eli] = t.db.prepare('SELECT id FROM claims WHERE session_id = ? ORDER BY name').pluck().all(sessionId) as string[];
+    const csrf = await csrfFrom(owner.agent, `/manage/sessions/${sessionId}`);
+    expect((await owner.agent.post(`/manage/sessions/${sessionId}/approve`).type('form').send({ _csrf: csrf, ids: dee })).status).toBe(303);
+    const assertionId = t.db.prepare('SELECT assertion_id FROM claims WHERE id = ?').pluck().get(dee) as string;
+    expect(assertionId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const page = (await owner.agent.get(`/manage/sessions/${sessionId}`)).text;
+    const rowOf = (claimId: string) => new RegExp(`<tr data-claim="${claimId}">([\\s\\S]*?)</tr>`).exec(page)![1]!;
+    expect(rowOf(dee!)).toContain(`<a href="/manage/assertions/${assertionId}" data-award-link>Award<span class="visually-hidden"> to Dee Approved</span></a>`);
+    expect(rowOf(eli!)).not.toContain('/manage/assertions/');
+    const award = await owner.agent.get(`/manage/assertions/${assertionId}`);
+    expect(award.status).toBe(200);
+    expect(award.text).toContain('Dee Approved');
+    // The live roster gives roster.js what it needs to draw the same link.
+    const roster = (await owner.agent.get(`/manage/sessions/${sessionId}/roster.json`)).body as { claims: Array<{ id: string; assertionId: string | null }> };
+    expect(roster.claims.find((c) => c.id === dee)!.assertionId).toBe(assertionId);
+    expect(roster.claims.find((c) => c.id === eli)!.assertionId).toBeNull();
+  });
+
+  it('tells the waiting page its claim’s status as JSON, offers “Check again” without JavaScript, and answers 404 to unknown links', async () => {
+    const { sessionId, code } = await openSession();
+    const claimed = await claim(code, { name: 'Fay', noEmail: '1' });
+    const link = claimed.headers.location!;
+    const waiting = await request(t.server).get(link);
+    expect(waiting.text).toContain(`data-claim-status="${link}/status.json"`);
+    expect(waiting.text).toContain(`<a class="button button-secondary" href="${link}">Check again</a>`);
+    expect(waiting.text).toContain('<script src="/assets/claim-status.js" defer></script>');
+
+    const pending = await request(t.server).get(`${link}/status.json`);
+    expect(pending.status).toBe(200);
+    expect(pending.headers['cache-control']).toBe('no-store');
+    expect(pending.body).toEqual({ status: 'pending', awarded: false });
+
+    const csrf = await csrfFrom(owner.agent, `/manage/sessions/${sessionId}`);
+    await owner.agent.post(`/manage/sessions/${sessionId}/approve`).type('form').send({ _csrf: csrf, all: '1' });
+    expect((await request(t.server).get(`${link}/status.json`)).body).toEqual({ status: 'approved', awarded: true });
+    const awarded = await request(t.server).get(link);
+    expect(awarded.text).toContain('Your badge is awarded.');
+    // Decided: nothing left to poll.
+    expect(awarded.text).not.toContain('claim-status.js');
+    expect(awarded.text).not.toContain('Check again');
+
+    const declined = await claim((await openSession()).code, { name: 'Gus', noEmail: '1' });
+    const gusId = t.db.prepare("SELECT id, session_id FROM claims WHERE name = 'Gus'").get() as { id: string; session_id: string };
+    const csrf2 = await csrfFrom(owner.agent, `/manage/sessions/${gusId.session_id}`);
+    await owner.agent.post(`/manage/sessions/${gusId.session_id}/reject`).type('form').send({ _csrf: csrf2, ids: gusId.id });
+    expect((await request(t.server).get(`${declined.headers.location}/status.json`)).body).toEqual({ status: 'rejected', awarded: false });
+
+    expect((await request(t.server).get(`/claimed/${'x'.repeat(43)}/status.json`)).status).toBe(404);
   });
 
   it('refuses a second claim with the same email, and a claim with neither email nor the no-email box, writing nothing', async () => {

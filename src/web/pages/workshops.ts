@@ -167,7 +167,15 @@ export function claimPages(services: Services) {
     const badge = services.badgeClasses.findPublic(session.badgeClassId);
     const issuer = services.issuers.findPublic(session.issuerId);
     if (!badge || !issuer) throw notFound('Claim code');
-    return { title: `Claim “${badge.name}”`, session, badge, issuer, code: session.code, urls: ctx.urls };
+    return {
+      title: `Claim “${badge.name}”`,
+      session,
+      badge,
+      issuer,
+      code: session.code,
+      wallConsent: workshops.asksWallConsent(session) ? (session.wall ? 'session' : 'issuer') : null,
+      urls: ctx.urls,
+    };
   };
 
   return {
@@ -217,6 +225,13 @@ export function claimPages(services: Services) {
         status: found.assertion ? services.assertions.statusOf(found.assertion) : null,
         urls: ctx.urls,
       });
+    },
+
+    /** Polled by public/claim-status.js on the waiting page; says only what the page would. */
+    statusJson(req: Request, res: Response) {
+      const found = workshops.byToken(String(req.params.token));
+      res.set('Cache-Control', 'no-store').set('Referrer-Policy', 'same-origin');
+      res.json({ status: found.claim.status, awarded: found.assertion !== null });
     },
 
     sessionWall(req: Request, res: Response) {

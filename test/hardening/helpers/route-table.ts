@@ -160,6 +160,7 @@ export const COVERAGE: Record<string, Coverage> = {
   'POST /claim/:code': claim('the code shown in the room is the key'),
   'GET /claimed/:token': claim('the private link (an unguessable token) is the key'),
   'GET /claimed/:token/certificate': claim('the private link (an unguessable token) is the key'),
+  'GET /claimed/:token/status.json': claim('the private link (an unguessable token) is the key; says only pending, approved or rejected'),
   'GET /manage/assertions/:assertionId/certificate': issuer,
   'GET /sessions/:sessionId/wall': { kind: 'public', reason: 'workshop wall: first names of learners who agreed, shown on a projector' },
   'GET /issuers/:issuerId/wall': { kind: 'public', reason: 'issuer wall, switched on by an editor' },
@@ -364,6 +365,9 @@ export const FOREIGN_BODIES: Record<string, ForeignBody> = {
       { name: 'Mine', badges: a.badgeId, ruleType: 'all' },
       { name: 'Mine', badges: `${b.badgeId}\n${a.componentBadgeId}`, ruleType: 'atLeast', ruleN: '1' },
       { name: 'Mine', badges: b.badgeId, ruleType: 'all', capstoneBadgeId: a.capstoneBadgeId },
+      // The same through the list of badges to tick (a hand-made request can tick any id)
+      { name: 'Mine', steps: a.badgeId, ruleType: 'all' },
+      { name: 'Mine', steps: [b.badgeId, a.componentBadgeId], [`order-${a.componentBadgeId}`]: '1', ruleType: 'atLeast', ruleN: '1' },
     ],
   },
   'POST /manage/pathways/:pathwayId/completions/:completionId/resolve': pathIdsOnly,
