@@ -11,7 +11,8 @@ async function menuOf(page: Page): Promise<{ items: string[]; oneRow: boolean; o
     return {
       items: items.map((li) => li.innerText.replace(/\s+/g, ' ').trim()),
       oneRow: Math.max(...boxes.map((b) => b.top)) < Math.min(...boxes.map((b) => b.bottom)),
-      overflows: document.documentElement.scrollWidth > window.innerWidth,
+      // Against the phone's 390 px: a mobile layout viewport widens to fit what overflows, so innerWidth would too.
+      overflows: document.documentElement.scrollWidth > 390,
     };
   });
 }
@@ -27,7 +28,7 @@ describe('the site header on a phone', () => {
     problems.push(...(await watchPage(visitor)));
     await visitor.goto(`${suite.t.baseUrl}/`);
     const anonymous = await menuOf(visitor);
-    expect(anonymous.items).toEqual(['Verify a badge', 'Your badges', 'Sign in', 'Sign up']);
+    expect(anonymous.items).toEqual(['Verify', 'Your badges', 'Sign in', 'Sign up']);
     expect(anonymous.oneRow).toBe(true);
     expect(anonymous.overflows).toBe(false);
 
@@ -72,7 +73,7 @@ describe('the site header on a phone', () => {
     await learner.getByRole('button', { name: /sign in/i }).click();
     await expect.poll(() => learner.url()).toMatch(/\/learner$/);
     const asLearner = await menuOf(learner);
-    expect(asLearner.items).toEqual(['Verify a badge', 'Your badges', 'Sign out (header-learner@example.org)']);
+    expect(asLearner.items).toEqual(['Verify', 'Your badges', 'Sign out (header-learner@example.org)']);
     expect(asLearner.oneRow).toBe(true);
     expect(asLearner.overflows).toBe(false);
     expect(await learner.locator('header nav a[aria-current=page]').textContent()).toBe('Your badges');
@@ -80,7 +81,7 @@ describe('the site header on a phone', () => {
     // Signing out from the header ends the learner's session: the learner home asks for an email again.
     await learner.locator('header nav').getByRole('button', { name: /Sign out/ }).click();
     await expect.poll(() => learner.getByRole('button', { name: /sign-in link/i }).count()).toBe(1);
-    expect((await menuOf(learner)).items).toEqual(['Verify a badge', 'Your badges', 'Sign in', 'Sign up']);
+    expect((await menuOf(learner)).items).toEqual(['Verify', 'Your badges', 'Sign in', 'Sign up']);
     await expect.poll(() => learner.getByLabel('Email').count()).toBe(1);
 
     expect(problems).toEqual([]);
